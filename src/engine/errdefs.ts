@@ -53,6 +53,11 @@ export interface EngineErrorOptions {
   subject?: ErrorSubject;
   /** A short hint the CLI may print after the message ("stop the container before removing it"). */
   hint?: string;
+  /**
+   * The exit status this failure implies for the CLI, when it is not the usual one: 126 when a container's command
+   * cannot be invoked, 127 when it is not found (Docker's convention).
+   */
+  exitCode?: number;
 }
 
 /** An error with a class. The message is complete on its own; `cause` keeps the chain for --debug. */
@@ -60,6 +65,7 @@ export class EngineError extends Error {
   readonly code: ErrorCode;
   readonly subject: ErrorSubject | undefined;
   readonly hint: string | undefined;
+  readonly exitCode: number | undefined;
 
   constructor(code: ErrorCode, message: string, options: EngineErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -67,6 +73,7 @@ export class EngineError extends Error {
     this.code = code;
     this.subject = options.subject;
     this.hint = options.hint;
+    this.exitCode = options.exitCode;
   }
 }
 
@@ -134,6 +141,7 @@ export function wrap(err: unknown, context: string, fallback: ErrorCode = 'inter
     cause: err,
     subject: found?.subject,
     hint: found?.hint,
+    exitCode: found?.exitCode,
   });
 }
 
