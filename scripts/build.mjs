@@ -2,7 +2,9 @@
 // their heavy services with `await import()`, so `nerdctl ps` never evaluates the registry client,
 // the Dockerfile interpreter or compose. Native addons stay external and load from node_modules.
 import { build } from 'esbuild';
-import { chmod, rm } from 'node:fs/promises';
+import { chmod, readFile, rm } from 'node:fs/promises';
+
+const pkg = JSON.parse(await readFile('package.json', 'utf8'));
 
 const external = ['better-sqlite3', 'node-pty', 'node-unix-socket'];
 
@@ -19,6 +21,7 @@ await build({
   chunkNames: 'chunks/[name]-[hash]',
   sourcemap: 'linked',
   legalComments: 'none',
+  define: { __NERDCTL_VERSION__: JSON.stringify(pkg.version) },
   logLevel: 'warning',
   // Some dependencies are CommonJS and call require(); give the ESM bundle one.
   banner: {

@@ -1,0 +1,23 @@
+/**
+ * A mistake in how the command was typed: unknown command or flag, bad flag value, wrong number of arguments.
+ * Rendered as Docker does (`unknown flag: --x` then `See 'nerdctl run --help'.`) with exit status 125.
+ */
+export class UsageError extends Error {
+  /** The command path the user typed (`['container', 'run']`), for the "See 'nerdctl run --help'" line. */
+  readonly commandPath: readonly string[];
+  constructor(message: string, commandPath: readonly string[] = []) {
+    super(message);
+    this.name = 'UsageError';
+    this.commandPath = commandPath;
+  }
+}
+
+/** Stop with this status; the user has already been told why (or the status is the container's). */
+export class ExitStatus extends Error {
+  readonly status: number;
+  constructor(status: number) {
+    super(`exit status ${status}`);
+    this.name = 'ExitStatus';
+    this.status = status;
+  }
+}
