@@ -321,16 +321,15 @@ function checkArgCount(command: CommandSpec, typedPath: readonly string[], args:
   const min = command.args?.min ?? 0;
   const max = command.args?.max;
   const name = `${rootName} ${typedPath.join(' ')}`;
-  if (max === 0 && args.length > 0) {
-    throw new UsageError(`"${name}" accepts no arguments.`, typedPath);
-  }
-  if (min === max && args.length !== min) {
-    throw new UsageError(`"${name}" requires exactly ${plural(min)}.`, typedPath);
-  }
-  if (args.length < min) throw new UsageError(`"${name}" requires at least ${plural(min)}.`, typedPath);
-  if (max !== undefined && args.length > max) {
-    throw new UsageError(`"${name}" requires at most ${plural(max)}.`, typedPath);
-  }
+  // Docker prints the synopsis after these and exits 1 (not 125).
+  const hasFlags = Object.values(command.flags).some((f) => !f.hidden);
+  const synopsis = `${name}${hasFlags ? ' [OPTIONS]' : ''}${command.usage ? ' ' + command.usage : ''}`;
+  const fail = (msg: string) =>
+    new UsageError(msg, typedPath, { status: 1, trailer: ['', `Usage:  ${synopsis}`, '', command.summary] });
+  if (max === 0 && args.length > 0) throw fail(`"${name}" accepts no arguments.`);
+  if (min === max && args.length !== min) throw fail(`"${name}" requires exactly ${plural(min)}.`);
+  if (args.length < min) throw fail(`"${name}" requires at least ${plural(min)}.`);
+  if (max !== undefined && args.length > max) throw fail(`"${name}" requires at most ${plural(max)}.`);
 }
 
 export { HELP as helpFlagSpec };

@@ -53,7 +53,7 @@ export function exitReport(
   if (err instanceof ExitStatus) return { code: err.status, lines: [] };
   if (err instanceof UsageError) {
     const cmd = [opts.programName, ...err.commandPath].join(' ');
-    return { code: 125, lines: [err.message, `See '${cmd} --help'.`] };
+    return { code: err.status, lines: [err.message, `See '${cmd} --help'.`, ...err.trailer] };
   }
   const e = findEngineError(err);
   if (e?.code === 'canceled') return { code: 130, lines: [] };

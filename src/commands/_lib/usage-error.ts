@@ -5,10 +5,16 @@
 export class UsageError extends Error {
   /** The command path the user typed (`['container', 'run']`), for the "See 'nerdctl run --help'" line. */
   readonly commandPath: readonly string[];
-  constructor(message: string, commandPath: readonly string[] = []) {
+  /** Exit status: 125 for flag and command errors; Docker uses 1 for a wrong number of arguments. */
+  readonly status: number;
+  /** Lines printed after the "See ..." line (Docker adds the usage synopsis for argument-count errors). */
+  readonly trailer: readonly string[];
+  constructor(message: string, commandPath: readonly string[] = [], options: { status?: number; trailer?: readonly string[] } = {}) {
     super(message);
     this.name = 'UsageError';
     this.commandPath = commandPath;
+    this.status = options.status ?? 125;
+    this.trailer = options.trailer ?? [];
   }
 }
 
