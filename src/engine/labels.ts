@@ -33,6 +33,8 @@ export const Nerdctl = {
   restartPolicy: 'nerdctl/restart-policy',
   healthcheck: 'nerdctl/healthcheck',
   buildCache: 'nerdctl/build-cache',
+  /** On a CNI conflist (`nerdctlLabels`): this is the default network `bridge` (nerdctl's key). */
+  defaultNetwork: 'nerdctl/default-network',
 } as const;
 
 /** Docker Compose v2's labels (docker/compose pkg/api/labels.go). */
