@@ -126,12 +126,14 @@ class Scan {
   rawEscapes: boolean;
   readonly matched = new Set<string>();
   readonly unmatched = new Set<string>();
+  private readonly src: string;
+  private readonly env: EnvLookup;
+  private readonly opts: Required<ShellLexerOptions>;
 
-  constructor(
-    private readonly src: string,
-    private readonly env: EnvLookup,
-    private readonly opts: Required<ShellLexerOptions>,
-  ) {
+  constructor(src: string, env: EnvLookup, opts: Required<ShellLexerOptions>) {
+    this.src = src;
+    this.env = env;
+    this.opts = opts;
     this.rawEscapes = opts.rawEscapes;
   }
 
