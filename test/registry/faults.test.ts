@@ -63,7 +63,7 @@ describe('digest verification', () => {
 
   it('fails when the registry sends more or fewer bytes than the descriptor says', async () => {
     const good = randomBlob(1000);
-    let reply = Buffer.concat([good.bytes, Buffer.from('extra')]);
+    let reply: Buffer = Buffer.concat([good.bytes, Buffer.from("extra")]);
     const srv = await fake((_req, res) => {
       res.writeHead(200); // chunked: no content-length to reject up front
       res.end(reply);

@@ -41,6 +41,12 @@ export function parseWWWAuthenticate(header: string | readonly string[] | undefi
     while (i < s.length && tokenChar.test(s[i] as string)) i++;
     return s.slice(start, i);
   };
+  // Unquoted values should be tokens, but servers send bare URLs too: take everything up to a comma or space.
+  const readBare = () => {
+    const start = i;
+    while (i < s.length && s[i] !== ',' && s[i] !== ' ' && s[i] !== '\t') i++;
+    return s.slice(start, i);
+  };
   const readQuoted = () => {
     // at opening quote
     i++;
@@ -85,7 +91,7 @@ export function parseWWWAuthenticate(header: string | readonly string[] | undefi
       }
       i++; // '='
       skipWs();
-      const value = s[i] === '"' ? readQuoted() : readToken();
+      const value = s[i] === '"' ? readQuoted() : readBare();
       challenge.params[name.toLowerCase()] = value;
       skipWs();
       if (s[i] === ',') {
