@@ -241,13 +241,14 @@ describe('mirrors from hosts.toml', () => {
     mkdirSync(path.join(dir, upstream.host));
     writeFileSync(
       path.join(dir, upstream.host, 'hosts.toml'),
-      `server = "http://${upstream.host}"\n\n[host."http://${mirror.host}"]\n  capabilities = ["pull", "resolve"]\n`,
+      `server = "http://${upstream.host}"\n\n[host."http://${mirror.host}"]\n  capabilities = ["pull", "resolve"]\n  header = { x-mirror-key = "k1" }\n`,
     );
     const resolver = createDockerResolver({ hosts: createRegistryHosts({ hostsDirs: [dir] }) });
 
     expect((await resolver.resolve(ctx, `${upstream.host}/a/b:both`)).descriptor.digest).toBe(fromMirror.desc.digest);
     expect(upstream.requests).toHaveLength(0);
     expect(mirror.requests[0]?.url).toBe(`/v2/a/b/manifests/both?ns=${encodeURIComponent(upstream.host)}`);
+    expect(mirror.requests[0]?.headers['x-mirror-key']).toBe('k1');
 
     expect((await resolver.resolve(ctx, `${upstream.host}/a/b:upstream-only`)).descriptor.digest).toBe(fromUpstream.desc.digest);
     expect(mirror.requests.some((r) => r.url.startsWith('/v2/a/b/manifests/upstream-only'))).toBe(true);
@@ -319,5 +320,54 @@ describe('TLS, plain HTTP and insecure registries', () => {
     const srv = await fake((_req, res) => res.end(blob.bytes));
     const got = await readAll(await createDockerResolver({ hosts: noHostsDir() }).fetcher(ctx, `${srv.host}/x`).fetch(ctx, blob.desc));
     expect(got.toString()).toBe('hello');
+  });
+});
+
+describe('timeouts and cancellation', () => {
+  it('gives up on a registry that never answers, naming the host', async () => {
+    const srv = await fake(() => {
+      // never answer
+    });
+    const err = await createDockerResolver({ hosts: noHostsDir(), timeoutMs: 300, retries: 0 })
+      .resolve(ctx, `${srv.host}/a/b:v1`)
+      .catch((e: unknown) => e);
+    expect((err as EngineError).code).toBe('unavailable');
+    expect((err as EngineError).message).toBe(`failed to resolve reference "${srv.host}/a/b:v1": dial tcp ${srv.host}: i/o timeout`);
+  });
+
+  it('resumes a body that stalls past the idle limit', async () => {
+    const blob = randomBlob(50_000);
+    let first = true;
+    const srv = await fake((req, res) => {
+      if (first) {
+        first = false;
+        res.writeHead(200, { 'content-length': String(blob.bytes.length) });
+        res.write(blob.bytes.subarray(0, 20_000)); // then stall
+        return;
+      }
+      const start = Number(/bytes=(\d+)-/.exec(String(req.headers.range))?.[1] ?? 0);
+      res.writeHead(206, {
+        'content-length': String(blob.bytes.length - start),
+        'content-range': `bytes ${start}-${blob.bytes.length - 1}/${blob.bytes.length}`,
+      });
+      res.end(blob.bytes.subarray(start));
+    });
+    const fetcher = createDockerResolver({ hosts: noHostsDir(), bodyIdleTimeoutMs: 300 }).fetcher(ctx, `${srv.host}/a/b`);
+    expect(await readAll(await fetcher.fetch(ctx, blob.desc))).toEqual(blob.bytes);
+    expect(srv.requests[1]?.headers.range).toBe('bytes=20000-');
+  });
+
+  it('fails a download with canceled when the signal aborts half-way', async () => {
+    const blob = randomBlob(50_000);
+    const srv = await fake((_req, res) => {
+      res.writeHead(200, { 'content-length': String(blob.bytes.length) });
+      res.write(blob.bytes.subarray(0, 10_000)); // then stall until the client gives up
+    });
+    const ac = new AbortController();
+    const c = opContext(ac.signal);
+    const stream = await createDockerResolver({ hosts: noHostsDir() }).fetcher(c, `${srv.host}/a/b`).fetch(c, blob.desc);
+    setTimeout(() => ac.abort(), 100);
+    const err = await streamError(stream);
+    expect((err as EngineError).code).toBe('canceled');
   });
 });
