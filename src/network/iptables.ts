@@ -1,0 +1,184 @@
+/**
+ * The few iptables operations the network layer does itself (the CNI plugins do the rest):
+ *
+ * - {@link publishedHostPorts}: host ports already taken by portmap DNAT rules (CNI-DN-* chains), from any data
+ *   root or tool, so two containers never get the same published port (nerdctl reads the rules for the same
+ *   reason).
+ * - {@link addForwardRule} / {@link removeForwardRule}: one ACCEPT rule per container with published ports, in the
+ *   firewall plugin's CNI-ADMIN chain, for forwarded traffic that portmap DNAT'ed to it. The firewall plugin only
+ *   accepts traffic from the container and replies to it; a new connection from another host to a published port
+ *   is forwarded traffic too, and dockerd sets the FORWARD policy to DROP when it enables IP forwarding itself.
+ *   (Traffic from the host itself, 127.0.0.1 or its own address, goes through OUTPUT, not FORWARD.)
+ * - {@link purgeContainerRules}: removes rules the bridge and portmap plugins left for a container when its network
+ *   namespace disappeared before DEL (the bridge plugin finds the addresses to unmasquerade inside the namespace,
+ *   so without it its DEL leaves the masquerade chain behind).
+ *
+ * Everything goes through the `iptables`/`ip6tables` commands, which here are the nf_tables backend.
+ */
+import type { Logger } from '../engine/log.js';
+import type { IpFamily } from './ip.js';
+import type { PortMapping, PortProtocol } from './ports.js';
+import { runCommand } from './run-command.js';
+
+function bin(family: IpFamily, save = false): string {
+  return `${family === 6 ? 'ip6tables' : 'iptables'}${save ? '-save' : ''}`;
+}
+
+async function save(family: IpFamily, table: string): Promise<string> {
+  try {
+    const r = await runCommand(bin(family, true), ['-t', table]);
+    return r.code === 0 ? r.stdout : '';
+  } catch {
+    return ''; // no iptables on this host: nothing to read
+  }
+}
+
+/** Splits an iptables-save rule line into words, honouring double quotes (comments). */
+export function splitRule(line: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let quoted = false;
+  let has = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i]!;
+    if (quoted) {
+      if (ch === '\\' && i + 1 < line.length) {
+        cur += line[++i];
+      } else if (ch === '"') quoted = false;
+      else cur += ch;
+    } else if (ch === '"') {
+      quoted = true;
+      has = true;
+    } else if (ch === ' ') {
+      if (has || cur !== '') out.push(cur);
+      cur = '';
+      has = false;
+    } else {
+      cur += ch;
+      has = true;
+    }
+  }
+  if (has || cur !== '') out.push(cur);
+  return out;
+}
+
+function quoteArg(s: string): string {
+  return /^[A-Za-z0-9_./:,=!-]+$/.test(s) ? s : `"${s.replace(/(["\\])/g, '\\$1')}"`;
+}
+
+/** Parses portmap's DNAT rules out of `iptables-save -t nat` text. Pure; exported for tests. */
+export function parseDnatHostPorts(natDump: string): Pick<PortMapping, 'hostIp' | 'hostPort' | 'protocol'>[] {
+  const out: Pick<PortMapping, 'hostIp' | 'hostPort' | 'protocol'>[] = [];
+  for (const line of natDump.split('\n')) {
+    if (!line.startsWith('-A CNI-DN-')) continue;
+    const w = splitRule(line);
+    const j = w.indexOf('-j');
+    if (j === -1 || w[j + 1] !== 'DNAT') continue;
+    const p = w.indexOf('-p');
+    const dport = w.indexOf('--dport');
+    if (p === -1 || dport === -1) continue;
+    const d = w.indexOf('-d');
+    const proto = w[p + 1] as PortProtocol;
+    const port = Number(w[dport + 1]);
+    if (!Number.isInteger(port)) continue;
+    const hostIp = d === -1 ? '' : (w[d + 1] ?? '').replace(/\/(32|128)$/, '');
+    out.push({ hostIp, hostPort: port, protocol: proto });
+  }
+  return out;
+}
+
+/** Host ports published by portmap on this host, IPv4 and IPv6. */
+export async function publishedHostPorts(): Promise<Pick<PortMapping, 'hostIp' | 'hostPort' | 'protocol'>[]> {
+  const [v4, v6] = await Promise.all([save(4, 'nat'), save(6, 'nat')]);
+  return [...parseDnatHostPorts(v4), ...parseDnatHostPorts(v6)];
+}
+
+const ADMIN_CHAIN = 'CNI-ADMIN';
+
+function forwardRuleSpec(ip: string, containerId: string): string[] {
+  const family: IpFamily = ip.includes(':') ? 6 : 4;
+  return [
+    '-d',
+    `${ip}/${family === 6 ? 128 : 32}`,
+    '-m',
+    'conntrack',
+    '--ctstate',
+    'DNAT',
+    '-m',
+    'comment',
+    '--comment',
+    `nerdctl published ports ${containerId}`,
+    '-j',
+    'ACCEPT',
+  ];
+}
+
+/**
+ * Accepts forwarded, DNAT'ed traffic to `ip` (the container's published ports). Needs the firewall plugin's
+ * CNI-ADMIN chain (created by its ADD). Returns false when the chain does not exist.
+ */
+export async function addForwardRule(ip: string, containerId: string, log?: Logger): Promise<boolean> {
+  const family: IpFamily = ip.includes(':') ? 6 : 4;
+  const r = await runCommand(bin(family), ['-w', '-A', ADMIN_CHAIN, ...forwardRuleSpec(ip, containerId)]);
+  if (r.code !== 0) {
+    log?.warn('could not add forward rule for published ports', { ip, error: r.stderr.trim() });
+    return false;
+  }
+  return true;
+}
+
+/** Removes the rule added by {@link addForwardRule}; a missing rule is fine. */
+export async function removeForwardRule(ip: string, containerId: string): Promise<void> {
+  const family: IpFamily = ip.includes(':') ? 6 : 4;
+  // Delete every copy (a retried attach may have added two).
+  for (let i = 0; i < 4; i++) {
+    const r = await runCommand(bin(family), ['-w', '-D', ADMIN_CHAIN, ...forwardRuleSpec(ip, containerId)]);
+    if (r.code !== 0) return;
+  }
+}
+
+/**
+ * Builds an `iptables-restore --noflush` script deleting every rule whose comment names `containerId` the way the
+ * CNI plugins write it (`id: "<containerId>"`, and ours), plus the per-container chains those rules jump to.
+ * Pure; exported for tests. Returns '' when there is nothing to delete.
+ */
+export function purgeScript(dump: string, containerId: string): string {
+  const needles = [`id: \\"${containerId}\\"`, `nerdctl published ports ${containerId}`];
+  let table = '';
+  const byTable = new Map<string, { deletes: string[]; chains: Set<string> }>();
+  for (const line of dump.split('\n')) {
+    if (line.startsWith('*')) {
+      table = line.slice(1).trim();
+      continue;
+    }
+    if (!line.startsWith('-A ') || !needles.some((n) => line.includes(n))) continue;
+    const entry = byTable.get(table) ?? { deletes: [], chains: new Set<string>() };
+    byTable.set(table, entry);
+    const w = splitRule(line);
+    entry.deletes.push(['-D', ...w.slice(1)].map(quoteArg).join(' '));
+    const j = w.indexOf('-j');
+    const target = j === -1 ? undefined : w[j + 1];
+    // Per-container chains: the bridge plugin's masquerade chain and portmap's DNAT chain.
+    if (target !== undefined && /^CNI-(DN-)?[0-9a-f]{20,}$/.test(target)) entry.chains.add(target);
+  }
+  let script = '';
+  for (const [t, e] of byTable) {
+    const chainRules = e.deletes.filter((d) => [...e.chains].some((c) => d.startsWith(`-D ${c} `)));
+    const others = e.deletes.filter((d) => !chainRules.includes(d));
+    script += `*${t}\n${others.join('\n')}${others.length ? '\n' : ''}`;
+    for (const c of e.chains) script += `-F ${c}\n-X ${c}\n`;
+    script += 'COMMIT\n';
+  }
+  return script;
+}
+
+/** Deletes the iptables state the CNI plugins left for `containerId` (see the module comment). */
+export async function purgeContainerRules(containerId: string, log?: Logger): Promise<void> {
+  for (const family of [4, 6] as const) {
+    const dump = (await save(family, 'nat')) + (await save(family, 'filter'));
+    const script = purgeScript(dump, containerId);
+    if (script === '') continue;
+    const r = await runCommand(`${bin(family)}-restore`, ['--noflush'], { input: script });
+    if (r.code !== 0) log?.warn('could not purge iptables rules', { container: containerId, error: r.stderr.trim() });
+  }
+}
