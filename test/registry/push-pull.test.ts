@@ -3,6 +3,7 @@
  * by tag and digest, fetch verified streams, resume from an offset, chunked uploads, cross-repository mounts.
  */
 import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineError, hasCode } from '../../src/engine/errdefs.js';
 import { createDockerResolver } from '../../src/engine/remotes/docker/resolver.js';
@@ -171,7 +172,6 @@ describe.skipIf(!hasRegistryBinary())('registry client against docker-registry',
   });
 });
 
-import { Readable } from 'node:stream';
 function readable(bytes: Buffer, chunk = 65536): Readable {
   const parts: Buffer[] = [];
   for (let i = 0; i < bytes.length; i += chunk) parts.push(bytes.subarray(i, i + chunk));

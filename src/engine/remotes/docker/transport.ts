@@ -4,6 +4,7 @@
  * raw Node errors.
  */
 import { createHash } from 'node:crypto';
+import { getMaxListeners, setMaxListeners } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
@@ -132,7 +133,7 @@ function once(req: TransportRequest, url: URL, headers: Record<string, string | 
 
 /** Drains and drops a response body so its socket can go back to the pool. */
 export function discard(res: TransportResponse | IncomingMessage): void {
-  const body = 'body' in res && !(res instanceof Readable) ? res.body : (res as IncomingMessage);
+  const body = res instanceof Readable ? res : res.body;
   body.resume();
   body.on('error', () => {});
 }
@@ -163,6 +164,9 @@ const sensitiveHeaders = ['authorization', 'cookie', 'proxy-authorization'];
  * TLS client settings.
  */
 export async function send(req: TransportRequest): Promise<TransportResponse> {
+  // One operation's signal is shared by all its requests (parallel layer downloads, retries): each in-flight
+  // request holds a listener, which must not trip Node's leak warning (printed on stderr) at 11.
+  if (req.signal && getMaxListeners(req.signal) < 256) setMaxListeners(256, req.signal);
   let url = req.url;
   let headers: Record<string, string | readonly string[]> = { ...(req.headers ?? {}) };
   let tls = req.tls;
