@@ -5,6 +5,7 @@
 import { readdirSync, realpathSync, statSync, lstatSync } from 'node:fs';
 import path from 'node:path';
 import { invalidArgument, isErrno } from '../errdefs.js';
+import { cleanPath } from './mounts.js';
 import type { Device, DeviceCgroupRule } from './types.js';
 import { ValueSyntaxError } from './units.js';
 
@@ -54,7 +55,7 @@ export function parseDevice(text: string): DeviceRequest {
   }
   if (dst === '') dst = src;
   if (!dst.startsWith('/')) throw new ValueSyntaxError(`${dst} is not an absolute path`);
-  return { pathOnHost: src, pathInContainer: path.posix.normalize(dst), cgroupPermissions: mode };
+  return { pathOnHost: src, pathInContainer: cleanPath(dst), cgroupPermissions: mode };
 }
 
 const cgroupRuleRe = /^([acb]) ([0-9]+|\*):([0-9]+|\*) ([rwm]{1,3})$/;

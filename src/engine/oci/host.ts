@@ -31,6 +31,8 @@ export interface HostFacts {
   cpusetMems: string;
   /** Whether the memory controller can limit swap (memsw on v1, memory.swap.max on v2). */
   swapLimit: boolean;
+  /** This process's oom_score_adj: lowering a container's below it needs CAP_SYS_RESOURCE. */
+  oomScoreAdj: number;
   /** Namespaced sysctls Docker sets by default when they exist on the kernel. */
   sysctls: { pingGroupRange: boolean; unprivilegedPortStart: boolean };
   /** Host device nodes, for `--privileged`; only read when asked for. */
@@ -110,6 +112,7 @@ export function readHostFacts(opts: { devices?: boolean } = {}): HostFacts {
       '0'
     ).trim(),
     swapLimit: swapLimit(version),
+    oomScoreAdj: Number((read('/proc/self/oom_score_adj') ?? '0').trim()) || 0,
     sysctls: {
       pingGroupRange: sysctlExists('net.ipv4.ping_group_range'),
       unprivilegedPortStart: sysctlExists('net.ipv4.ip_unprivileged_port_start'),

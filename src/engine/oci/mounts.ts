@@ -8,6 +8,12 @@ import { ValueSyntaxError } from './units.js';
 export const PROPAGATIONS = ['private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave'] as const;
 export type Propagation = (typeof PROPAGATIONS)[number];
 
+/** Go's `path.Clean` for slash paths: normalised, no trailing slash (except `/`). */
+export function cleanPath(p: string): string {
+  const n = path.posix.normalize(p);
+  return n.length > 1 && n.endsWith('/') ? n.slice(0, -1) : n;
+}
+
 export function isPropagation(s: string): s is Propagation {
   return (PROPAGATIONS as readonly string[]).includes(s);
 }
@@ -130,11 +136,11 @@ export function parseTmpfs(text: string): { destination: string; options: string
   validateMountDestination(dest);
   const options = data === '' ? [] : data.split(',');
   mergeTmpfsOptions(options);
-  return { destination: path.posix.normalize(dest), options };
+  return { destination: cleanPath(dest), options };
 }
 
 /** Sorts mounts so that a parent directory is mounted before anything below it (by path depth, stable). */
 export function sortMountsByDepth<T extends { destination: string }>(mounts: readonly T[]): T[] {
-  const depth = (p: string) => path.posix.normalize(p).split('/').filter(Boolean).length;
+  const depth = (p: string) => cleanPath(p).split('/').filter(Boolean).length;
   return [...mounts].sort((a, b) => depth(a.destination) - depth(b.destination));
 }
