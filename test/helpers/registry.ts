@@ -6,7 +6,8 @@
  *   Debian's python3 `crypt` module (libxcrypt does bcrypt); cost 4 keeps the registry's per-request check fast;
  * - token auth: a tiny token server in this process issues RS256 JWTs signed with a key and self-signed
  *   certificate made by `openssl req -x509` (the certificate is the registry's `rootcertbundle` and travels in the
- *   token's `x5c` header).
+ *   token's `x5c` header). It takes GET with basic credentials (or none: anonymous) and the OAuth2
+ *   refresh-token POST (see {@link refreshTokenFor}).
  *
  * `startRegistry()` waits until `GET /v2/` answers; `stop()` kills the registry, closes the token server and
  * removes the temp dir. Every test file can start its own registries: nothing is shared.
@@ -144,6 +145,11 @@ function signToken(keys: TokenKeys, claims: Record<string, unknown>): string {
   return `${input}.${b64url(sig)}`;
 }
 
+/** The OAuth2 refresh token (config.json `identitytoken`) the test token server accepts for `user`. */
+export function refreshTokenFor(user: RegistryUser): string {
+  return `refresh-${user.username}`;
+}
+
 function startTokenServer(
   keys: TokenKeys,
   service: string,
@@ -151,15 +157,34 @@ function startTokenServer(
 ): Promise<{ server: http.Server; info: TokenServer }> {
   const requests: TokenServer['requests'] = [];
   const server = http.createServer((req, res) => {
+    let form = '';
+    req.setEncoding('utf8');
+    req.on('data', (d: string) => (form += d));
+    req.on('end', () => answer(req, res, new URLSearchParams(form)));
+  });
+  const answer = (req: http.IncomingMessage, res: http.ServerResponse, form: URLSearchParams) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     if (url.pathname !== '/token') {
       res.writeHead(404).end();
       return;
     }
-    const scopes = url.searchParams.getAll('scope').flatMap((s) => s.split(' ')).filter((s) => s !== '');
+    const post = req.method === 'POST';
+    const scopes = (post ? (form.get('scope') ?? '').split(' ') : url.searchParams.getAll('scope').flatMap((s) => s.split(' '))).filter(
+      (s) => s !== '',
+    );
     let user = '';
     const header = req.headers.authorization;
-    if (header !== undefined) {
+    if (post) {
+      // OAuth2 refresh-token grant: the refresh token of user u is `refresh-<u>` (see refreshTokenFor).
+      const refresh = form.get('refresh_token') ?? '';
+      const owner = auth.users.find((u) => refreshTokenFor(u) === refresh);
+      if (form.get('grant_type') !== 'refresh_token' || owner === undefined) {
+        requests.push({ user: '', scopes, ok: false });
+        res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'invalid_grant' }));
+        return;
+      }
+      user = owner.username;
+    } else if (header !== undefined) {
       const m = /^Basic (.+)$/i.exec(header);
       const decoded = m ? Buffer.from(m[1] as string, 'base64').toString('utf8') : '';
       const colon = decoded.indexOf(':');
@@ -198,7 +223,7 @@ function startTokenServer(
     res
       .writeHead(200, { 'content-type': 'application/json' })
       .end(JSON.stringify({ token, access_token: token, expires_in: expiresIn, issued_at: new Date().toISOString() }));
-  });
+  };
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {

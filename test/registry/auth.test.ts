@@ -14,7 +14,7 @@ import { createDockerResolver } from '../../src/engine/remotes/docker/resolver.j
 import { createRegistryHosts } from '../../src/engine/remotes/hosts.js';
 import { login, logout } from '../../src/engine/remotes/login.js';
 import type { AuthCredentials } from '../../src/engine/remotes/docker/auth.js';
-import { hasRegistryBinary, startRegistry, type TestRegistry } from '../helpers/registry.js';
+import { hasRegistryBinary, refreshTokenFor, startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { configBlob, manifestOf, opContext, randomBlob, readAll } from './fixtures.js';
 
 const ctx = opContext();
@@ -165,12 +165,28 @@ describe.skipIf(!hasRegistryBinary())('token auth', () => {
     );
   });
 
+  it('exchanges an identity token (OAuth2 refresh token) for access tokens by POST', async () => {
+    const ref = `${registry.host}/team/oauth`;
+    const layer = randomBlob(1000);
+    const r = resolverWith({ identityToken: refreshTokenFor(bob) });
+    expect(await r.pusher(ctx, ref).pushBlob(ctx, layer.desc, layer.bytes)).toBe('uploaded');
+    const bad = await resolverWith({ identityToken: 'stolen' })
+      .pusher(ctx, ref)
+      .pushBlob(ctx, randomBlob(10).desc, Buffer.alloc(10))
+      .catch((e: unknown) => e);
+    expect(hasCode(bad, 'unauthenticated')).toBe(true);
+    expect((bad as Error).message).toMatch(/^push access denied for .*team\/oauth, .*invalid_grant$/);
+  });
+
   it('is unauthenticated with a wrong password (the token server refuses it)', async () => {
     const err = await resolverWith({ username: 'bob', password: 'wrong' })
       .resolve(ctx, `${registry.host}/team/app:v1`)
       .catch((e: unknown) => e);
     expect((err as EngineError).code).toBe('unauthenticated');
-    expect((err as EngineError).message).toContain('incorrect username or password');
+    expect((err as EngineError).message).toBe(
+      `pull access denied for ${registry.host}/team/app, repository does not exist or may require 'docker login': ` +
+        `failed to fetch token from ${registry.tokenServer?.realm}: incorrect username or password`,
+    );
   });
 
   it('logs in through the token server and refuses a wrong password', async () => {

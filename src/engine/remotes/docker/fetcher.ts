@@ -13,7 +13,7 @@ import type { RegistryHost } from '../hosts.js';
 import { isManifestMediaType, MediaTypes, type Descriptor, type FetchOptions, type Fetcher } from '../types.js';
 import { fromTransport, isTransientTransportError } from './errors.js';
 import { worthTryingNextHost } from './registry-client.js';
-import type { Repository } from './repository.js';
+import { explainDenied, type Repository } from './repository.js';
 import { discard, type TransportResponse } from './transport.js';
 
 /** Every manifest type we read, for `Accept`. */
@@ -46,6 +46,14 @@ export class DockerFetcher implements Fetcher {
   }
 
   async fetch(ctx: OpContext, desc: Descriptor, options: FetchOptions = {}): Promise<Readable> {
+    try {
+      return await this.#fetch(ctx, desc, options);
+    } catch (err) {
+      throw explainDenied(err, 'pull', this.#repo);
+    }
+  }
+
+  async #fetch(ctx: OpContext, desc: Descriptor, options: FetchOptions): Promise<Readable> {
     if (!isDigest(desc.digest)) throw invalidArgument(`invalid digest "${desc.digest}"`);
     if (!Number.isSafeInteger(desc.size) || desc.size < 0) throw invalidArgument(`content ${desc.digest}: invalid size ${desc.size}`);
     const offset = options.offset ?? 0;

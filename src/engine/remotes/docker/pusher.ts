@@ -15,7 +15,7 @@ import type { RegistryHost } from '../hosts.js';
 import type { Descriptor, PushBlobOptions, PushContent, Pusher, PushManifestOptions, PushStatus } from '../types.js';
 import { repositoryScope } from './auth.js';
 import { MANIFEST_ACCEPT } from './fetcher.js';
-import type { Repository } from './repository.js';
+import { explainDenied, type Repository } from './repository.js';
 import { discard, type TransportResponse } from './transport.js';
 
 const MAX_UPLOAD_ATTEMPTS = 3;
@@ -131,6 +131,14 @@ export class DockerPusher implements Pusher {
   }
 
   async pushBlob(ctx: OpContext, desc: Descriptor, content: PushContent, options: PushBlobOptions = {}): Promise<PushStatus> {
+    try {
+      return await this.#pushBlob(ctx, desc, content, options);
+    } catch (err) {
+      throw explainDenied(err, 'push', this.#repo);
+    }
+  }
+
+  async #pushBlob(ctx: OpContext, desc: Descriptor, content: PushContent, options: PushBlobOptions): Promise<PushStatus> {
     if (!isDigest(desc.digest)) throw invalidArgument(`invalid digest "${desc.digest}"`);
     const repo = this.#repo;
     const host = await this.#host();
@@ -277,6 +285,14 @@ export class DockerPusher implements Pusher {
   }
 
   async pushManifest(ctx: OpContext, desc: Descriptor, content: Uint8Array, options: PushManifestOptions = {}): Promise<PushStatus> {
+    try {
+      return await this.#pushManifest(ctx, desc, content, options);
+    } catch (err) {
+      throw explainDenied(err, 'push', this.#repo);
+    }
+  }
+
+  async #pushManifest(ctx: OpContext, desc: Descriptor, content: Uint8Array, options: PushManifestOptions): Promise<PushStatus> {
     if (!isDigest(desc.digest)) throw invalidArgument(`invalid digest "${desc.digest}"`);
     const algorithm = splitDigest(desc.digest).algorithm;
     const got = `${algorithm}:${createHash(algorithm).update(content).digest('hex')}`;

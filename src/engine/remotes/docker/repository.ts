@@ -74,6 +74,17 @@ export class Repository {
   }
 }
 
+/**
+ * Gives an access error Docker's wording (`pull access denied for <name>, ...`) whatever raised it: a 401 from the
+ * registry, or a token server refusing the credentials. Other errors pass through.
+ */
+export function explainDenied(err: unknown, op: 'pull' | 'push', repo: Repository): unknown {
+  const found = findEngineError(err);
+  if (found === undefined || (found.code !== 'unauthenticated' && found.code !== 'permission-denied')) return err;
+  if (found.message.startsWith(`${op} access denied for `)) return err;
+  return accessDenied(op, repo.familiarName, err);
+}
+
 /** Keeps the class of an error while rewording it for the operation (`failed to resolve reference "x": ...`). */
 export function withContext(err: unknown, context: string): EngineError {
   const found = findEngineError(err);

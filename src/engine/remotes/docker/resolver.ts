@@ -13,7 +13,7 @@ import { createAuthorizer, type Authorizer, type CredentialsProvider } from './a
 import { DockerFetcher, MANIFEST_ACCEPT, type FetcherSettings } from './fetcher.js';
 import { DockerPusher } from './pusher.js';
 import { RegistryClient, worthTryingNextHost } from './registry-client.js';
-import { Repository, withContext, type UploadSettings } from './repository.js';
+import { explainDenied, Repository, withContext, type UploadSettings } from './repository.js';
 import { discard, readBody, type TransportResponse } from './transport.js';
 
 export interface DockerResolverOptions {
@@ -135,7 +135,7 @@ class DockerResolver implements Resolver {
         subject: { kind: 'image', ref: familiarString(parsed) },
       });
     }
-    if (e.code === 'unauthenticated' || e.code === 'permission-denied') throw e; // already "pull access denied for ..."
+    if (e.code === 'unauthenticated' || e.code === 'permission-denied') throw explainDenied(e, 'pull', repo);
     throw withContext(e, `failed to resolve reference "${name}"`);
   }
 
