@@ -39,6 +39,16 @@ export interface IngestFile {
   close(): Promise<void>;
 }
 
+/** What {@link LocalStore.openIngest} needs to know. */
+export interface IngestMeta {
+  ref: string;
+  total?: number;
+  /** Digest algorithm (default sha256). */
+  algorithm?: string;
+  /** Start from empty even if data exists. */
+  reset: boolean;
+}
+
 /** File-level operations on a content directory. */
 export interface LocalStore {
   readonly root: string;
@@ -54,7 +64,7 @@ export interface LocalStore {
    * Opens ingest `key` for appending, creating its directory and descriptive files. With `reset`, or when the
    * existing data cannot be resumed, starts from empty; otherwise re-reads the kept bytes once to restore the digest.
    */
-  openIngest(key: string, meta: { ref: string; total?: number; algorithm?: string; reset: boolean }): Promise<IngestFile>;
+  openIngest(key: string, meta: IngestMeta): Promise<IngestFile>;
   /**
    * Renames ingest `key`'s finished data to the blob path of `digest`. Returns false (and leaves the data) when
    * the blob is already on disk. Synchronous, to run inside a metadata transaction.

@@ -147,7 +147,7 @@ export interface Manager {
    * Updates labels with containerd's field paths: none replaces all labels, `labels` likewise, `labels.<key>`
    * sets one (or deletes it when `info.labels` has no or an empty value for it). Returns the new record.
    */
-  update(ctx: OpContext, info: { digest: Digest; labels: Record<string, string> }, fieldpaths?: string[]): Promise<Info>;
+  update(ctx: OpContext, info: Pick<Info, 'digest' | 'labels'>, fieldpaths?: string[]): Promise<Info>;
   /** All blobs of the namespace, sorted by digest, optionally filtered. */
   walk(ctx: OpContext, filter?: (info: Info) => boolean): AsyncIterable<Info>;
   /** Removes the blob from the namespace now; the file goes when no namespace has it. not-found when absent. */

@@ -168,7 +168,7 @@ describe('namespaces', () => {
     d.migrate({
       component: 'things',
       migrations: [
-        `CREATE TABLE things (namespace TEXT NOT NULL REFERENCES namespaces(name), id TEXT, PRIMARY KEY (namespace, id));
+        `CREATE TABLE things (namespace TEXT NOT NULL REFERENCES namespaces(name), id TEXT);
          CREATE TABLE notes (namespace TEXT NOT NULL REFERENCES namespaces(name) ON DELETE CASCADE, id TEXT)`,
       ],
     });

@@ -308,7 +308,8 @@ class Db implements MetadataDb {
 
   #tooNew(component: string, have: number, want: number): EngineError {
     return failedPrecondition(
-      `metadata database "${this.path}": schema "${component}" is at version ${have}, newer than this nerdctl knows (${want})`,
+      `metadata database "${this.path}": schema "${component}" is at version ${have}, ` +
+        `newer than this nerdctl knows (${want})`,
       { hint: 'use the nerdctl version that created this data root, or a newer one' },
     );
   }

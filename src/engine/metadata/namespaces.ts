@@ -22,7 +22,7 @@ export const namespacesSchema: Schema = {
        updated_at INTEGER NOT NULL
      ) WITHOUT ROWID;
      INSERT INTO namespaces (name, labels, created_at, updated_at)
-       VALUES ('default', '{}', CAST(unixepoch('subsec') * 1000 AS INTEGER), CAST(unixepoch('subsec') * 1000 AS INTEGER));`,
+       SELECT 'default', '{}', now, now FROM (SELECT CAST(unixepoch('subsec') * 1000 AS INTEGER) AS now);`,
   ],
 };
 
@@ -83,7 +83,8 @@ export function ensureNamespace(db: MetadataDb, namespace: string): void {
   validateNamespace(namespace);
   const now = Date.now();
   db.prepare(
-    `INSERT INTO namespaces (name, labels, created_at, updated_at) VALUES (?, '{}', ?, ?) ON CONFLICT (name) DO NOTHING`,
+    `INSERT INTO namespaces (name, labels, created_at, updated_at) VALUES (?, '{}', ?, ?)
+     ON CONFLICT (name) DO NOTHING`,
   ).run(namespace, now, now);
 }
 
@@ -125,9 +126,8 @@ export function createNamespaceStore(db: MetadataDb): NamespaceStore {
     },
 
     list() {
-      return (db.prepare('SELECT name, labels, created_at, updated_at FROM namespaces ORDER BY name').all() as Row[]).map(
-        toNamespace,
-      );
+      const rows = db.prepare('SELECT name, labels, created_at, updated_at FROM namespaces ORDER BY name').all();
+      return (rows as Row[]).map(toNamespace);
     },
 
     get(name) {

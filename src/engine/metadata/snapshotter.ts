@@ -12,6 +12,7 @@ import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { alreadyExists, failedPrecondition, invalidArgument, isErrno, notFound } from '../errdefs.js';
+import type { Logger } from '../log.js';
 import type { Mount } from '../mount/mount.js';
 import type { OpContext } from '../op-context.js';
 import type { SnapshotDriver } from '../snapshots/driver.js';
@@ -213,7 +214,8 @@ export function createSnapshotter(db: MetadataDb, driver: SnapshotDriver): Snaps
       if (r.kind === 'committed' && r.size !== null && r.inodes !== null) return { size: r.size, inodes: r.inodes };
       const u = await diskUsage(driver.usagePath(dirOf(r.id)));
       if (r.kind === 'committed') {
-        db.write(() => db.prepare('UPDATE snapshots SET size = ?, inodes = ? WHERE id = ?').run(u.size, u.inodes, r.id));
+        const cache = 'UPDATE snapshots SET size = ?, inodes = ? WHERE id = ?';
+        db.write(() => db.prepare(cache).run(u.size, u.inodes, r.id));
       }
       return u;
     },
@@ -284,49 +286,7 @@ export function createSnapshotter(db: MetadataDb, driver: SnapshotDriver): Snaps
     },
 
     async cleanup(ctx) {
-      let names: string[];
-      try {
-        names = await readdir(driver.root);
-      } catch (err) {
-        if (isErrno(err, 'ENOENT')) return;
-        throw err;
-      }
-      const known = new Set(
-        (db.prepare('SELECT id FROM snapshots WHERE snapshotter = ?').all(sn) as { id: number }[]).map((r) =>
-          String(r.id),
-        ),
-      );
-      for (const n of names) {
-        let orphan = false;
-        if (/^\d+$/.test(n)) {
-          // Re-check under the lock at removal time: the row may have appeared since the list was read.
-          orphan = !known.has(n);
-        } else if (n.startsWith('tmp-')) {
-          const pid = Number(n.split('-')[1]);
-          orphan = !Number.isInteger(pid) || (pid !== process.pid && processStartTime(pid) === undefined);
-        } else if (n.startsWith('rm-')) {
-          orphan = true;
-        }
-        if (!orphan) continue;
-        if (/^\d+$/.test(n)) {
-          const stillOrphan = db.write(() => {
-            if (db.prepare('SELECT 1 FROM snapshots WHERE id = ? AND snapshotter = ?').get(Number(n), sn)) return false;
-            // Move it aside under the lock, so a concurrent insert of this id (impossible after commit, but a
-            // rolled-back transaction can hand it out again) never sees a half-removed tree.
-            renameSync(path.join(driver.root, n), path.join(driver.root, `rm-${n}-${randomBytes(3).toString('hex')}`));
-            return true;
-          });
-          if (!stillOrphan) continue;
-        } else {
-          await rm(path.join(driver.root, n), { recursive: true, force: true });
-        }
-        ctx.log.debug('removed orphaned snapshot directory', { snapshotter: sn, dir: n });
-      }
-      // The renamed debris from above.
-      for (const n of await readdir(driver.root)) {
-        // Another process's remove may be deleting the same debris: losing that race is fine.
-        if (n.startsWith('rm-')) await rm(path.join(driver.root, n), { recursive: true, force: true }).catch(() => {});
-      }
+      await cleanupSnapshotDirs(db, driver, ctx.log);
     },
   };
 }
@@ -345,4 +305,51 @@ export async function removeSnapshotDir(driver: SnapshotDriver, id: number): Pro
     throw err;
   }
   await rm(aside, { recursive: true, force: true });
+}
+
+/**
+ * Removes directories under `driver.root` that no snapshot record owns: numeric dirs without a row (a crash
+ * between a record change and the file change), staging dirs of dead processes, and `rm-*` debris. Each numeric
+ * dir is re-checked and moved aside inside a write transaction, because a concurrent prepare renames its
+ * directory into place inside its own transaction. Safe to run beside other processes.
+ */
+export async function cleanupSnapshotDirs(db: MetadataDb, driver: SnapshotDriver, log: Logger): Promise<number> {
+  let names: string[];
+  try {
+    names = await readdir(driver.root);
+  } catch (err) {
+    if (isErrno(err, 'ENOENT')) return 0;
+    throw err;
+  }
+  const sn = driver.name;
+  const known = new Set(
+    (db.prepare('SELECT id FROM snapshots WHERE snapshotter = ?').all(sn) as { id: number }[]).map((r) => String(r.id)),
+  );
+  let removed = 0;
+  for (const n of names) {
+    const full = path.join(driver.root, n);
+    if (/^\d+$/.test(n)) {
+      if (known.has(n)) continue;
+      const moved = db.write(() => {
+        if (db.prepare('SELECT 1 FROM snapshots WHERE id = ? AND snapshotter = ?').get(Number(n), sn)) return false;
+        renameSync(full, path.join(driver.root, `rm-${n}-${randomBytes(3).toString('hex')}`));
+        return true;
+      });
+      if (!moved) continue;
+    } else if (n.startsWith('tmp-')) {
+      const pid = Number(n.split('-')[1]);
+      const live = Number.isInteger(pid) && (pid === process.pid || processStartTime(pid) !== undefined);
+      if (live) continue;
+      await rm(full, { recursive: true, force: true }).catch(() => {});
+    } else if (!n.startsWith('rm-')) {
+      continue;
+    }
+    removed++;
+    log.debug('removing orphaned snapshot directory', { snapshotter: sn, dir: n });
+  }
+  for (const n of await readdir(driver.root)) {
+    // Another process's remove may be deleting the same debris: losing that race is fine.
+    if (n.startsWith('rm-')) await rm(path.join(driver.root, n), { recursive: true, force: true }).catch(() => {});
+  }
+  return removed;
 }

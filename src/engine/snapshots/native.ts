@@ -21,7 +21,8 @@ function copyTree(from: string, to: string): Promise<void> {
       (err, _out, stderr) => {
         if (err === null) return resolve();
         const line = String(stderr).split('\n').find((l) => l.trim() !== '') ?? err.message;
-        reject(new EngineError('internal', `copy snapshot tree "${from}": ${line.replace(/^cp: /, '')}`, { cause: err }));
+        const why = line.replace(/^cp: /, '');
+        reject(new EngineError('internal', `copy snapshot tree "${from}": ${why}`, { cause: err }));
       },
     );
   });
