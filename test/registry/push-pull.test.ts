@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineError, hasCode } from '../../src/engine/errdefs.js';
 import { createDockerResolver } from '../../src/engine/remotes/docker/resolver.js';
 import { createRegistryHosts } from '../../src/engine/remotes/hosts.js';
+import { fetchBytes } from '../../src/engine/remotes/fetch-bytes.js';
 import type { Resolver } from '../../src/engine/remotes/types.js';
 import { hasRegistryBinary, startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { configBlob, manifestOf, opContext, randomBlob, readAll, streamError } from './fixtures.js';
@@ -42,6 +43,8 @@ describe.skipIf(!hasRegistryBinary())('registry client against docker-registry',
 
     const fetcher = resolver.fetcher(ctx, ref);
     expect(await readAll(await fetcher.fetch(ctx, resolved.descriptor))).toEqual(manifest.bytes);
+    expect(await fetchBytes(ctx, fetcher, resolved.descriptor)).toEqual(manifest.bytes);
+    await expect(fetchBytes(ctx, fetcher, layer.desc, 1000)).rejects.toThrow(/more than the 1000 allowed/);
     expect(await readAll(await fetcher.fetch(ctx, layer.desc))).toEqual(layer.bytes);
     expect(await readAll(await fetcher.fetch(ctx, config.desc))).toEqual(config.bytes);
 

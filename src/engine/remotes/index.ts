@@ -3,6 +3,7 @@
  * under docker/, which are implementation.
  */
 export * from './types.js';
+export { fetchBytes } from './fetch-bytes.js';
 export { createDockerResolver, type DockerResolverOptions } from './docker/resolver.js';
 export {
   createAuthorizer,
