@@ -6,7 +6,6 @@ describe('task state machine', () => {
   it.each<[TaskStatus, TaskOperation, TaskStatus]>([
     ['created', 'start', 'running'],
     ['created', 'delete', 'deleted'],
-    ['created', 'kill', 'created'],
     ['running', 'pause', 'paused'],
     ['paused', 'resume', 'running'],
     ['running', 'kill', 'running'],
@@ -26,6 +25,7 @@ describe('task state machine', () => {
     ['created', 'exec', 'container c1 is not running'],
     ['paused', 'exec', 'container c1 is paused, unpause the container before exec'],
     ['stopped', 'kill', 'container c1 is not running'],
+    ['created', 'kill', 'container c1 is not running'],
     ['stopped', 'start', 'cannot start task in stopped state'],
     ['running', 'start', 'container c1 is already running'],
     ['running', 'delete', 'you cannot remove a running container c1: stop the container before attempting removal or force remove'],

@@ -13,8 +13,10 @@
  *  deleted
  * ```
  *
- * `delete` is also legal from `created` (never started). `kill` is legal in created, running and paused (runc
- * delivers signals to a frozen cgroup when it thaws; SIGKILL ends it at once). `exec` needs `running`.
+ * `delete` is also legal from `created` (never started). `kill` is legal in running and paused (runc delivers
+ * signals to a frozen cgroup when it thaws; SIGKILL ends it at once) but not in created: runc would allow it,
+ * Docker says "is not running" (a created container has no process for Docker). `exec` needs `running`.
+ * `resize` is legal in created so a foreground `run -t` can size the pty before the process starts.
  * Illegal operations raise `failed-precondition` with Docker's wording ("container <id> is not running"); any
  * operation on a deleted task is `not-found`.
  */
@@ -31,7 +33,7 @@ export function statusFromRunc(s: RuncStatus): TaskStatus {
 }
 
 const allowed: Record<TaskStatus, readonly TaskOperation[]> = {
-  created: ['start', 'kill', 'delete', 'resize'],
+  created: ['start', 'delete', 'resize'],
   running: ['kill', 'pause', 'exec', 'update', 'resize'],
   paused: ['kill', 'resume', 'update', 'resize'],
   stopped: ['delete'],
