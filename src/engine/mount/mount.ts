@@ -144,7 +144,7 @@ export async function mountAll(mounts: readonly Mount[], target: string): Promis
   const done: string[] = [];
   try {
     for (const m of mounts) {
-      const where = m.target === undefined ? target : path.join(target, m.target);
+      const where = m.target === undefined || m.target === '/' ? target : path.join(target, m.target);
       const cmd = mountCommand(m, where);
       let res: RunResult;
       try {
@@ -157,7 +157,11 @@ export async function mountAll(mounts: readonly Mount[], target: string): Promis
         );
       }
       if (res.code !== 0) {
-        const why = firstLine(res.stderr, 'mount');
+        let why = firstLine(res.stderr, 'mount').replace(`${where}: `, '');
+        // The kernel's ENOENT for overlay names no path; util-linux then blames the "device".
+        if (m.type === 'overlay' && /special device overlay does not exist/.test(why)) {
+          why = 'a lower, upper or work directory does not exist';
+        }
         throw new EngineError(classify(why), `mount ${m.type} on "${where}": ${why}`);
       }
       done.push(where);
@@ -188,7 +192,7 @@ export async function unmount(target: string, options: UnmountOptions = {}): Pro
   for (let attempt = 0; ; attempt++) {
     const res = await run('umount', argv);
     if (res.code === 0) return;
-    const why = firstLine(res.stderr, 'umount');
+    const why = firstLine(res.stderr, 'umount').replace(`${target}: `, '');
     if (/not mounted|no mount point specified|no such file or directory/i.test(why)) return;
     if (/busy/i.test(why) && attempt < 20) {
       await new Promise((r) => setTimeout(r, 50));
