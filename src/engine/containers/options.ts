@@ -672,7 +672,7 @@ export function parseCsvRecord(line: string): string[] {
       const end = line.indexOf(',', i);
       const field = end < 0 ? line.slice(i) : line.slice(i, end);
       const q = field.indexOf('"');
-      if (q >= 0) throw new ValueSyntaxError(`parse error on line 1, column ${i + q + 1}: bare " in non-quoted field`);
+      if (q >= 0) throw new ValueSyntaxError(`parse error on line 1, column ${i + q + 1}: bare " in non-quoted-field`);
       fields.push(field);
       i = end < 0 ? line.length : end;
     }
