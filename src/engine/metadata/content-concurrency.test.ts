@@ -7,6 +7,8 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testContext } from '../content/testsuite.js';
+import { openStorage } from './storage.js';
 
 // Two real processes (not two promises) ingesting the same blob: the cross-process locks in the metadata
 // database are what is under test.
@@ -121,5 +123,35 @@ describe('content ingest across processes', () => {
     expect(opened?.offset).toBeGreaterThan(0);
     expect(b.events.at(-1)).toEqual({ event: 'done', result: 'committed' });
     expect(readFileSync(path.join(dataRoot, 'content', 'blobs', 'sha256', hex))).toEqual(pattern(size));
+  });
+
+  it('keeps a leased download in another process intact while collections run', async () => {
+    const dataRoot = mkdtempSync(path.join(work, 'root-'));
+    const st = openStorage({ dataRoot, syncBlobs: false });
+    try {
+      const args = { dataRoot, namespace: 'default', ref: 'layer-z', size, chunk: 8192, delayMs: 3, lease: 'pull-z' };
+      const a = start(args);
+      let exited = false;
+      const exit = a.exit.then((c) => {
+        exited = true;
+        return c;
+      });
+      await a.opened;
+      let runs = 0;
+      while (!exited) {
+        await st.gc.collect();
+        runs++;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      expect(await exit).toBe(0);
+      expect(runs).toBeGreaterThan(1);
+      expect(a.events.at(-1)).toEqual({ event: 'done', result: 'committed' });
+      await st.gc.collect();
+      const info = await st.content.info(testContext(), `sha256:${hex}`);
+      expect(info.size).toBe(size);
+      expect(readFileSync(path.join(dataRoot, 'content', 'blobs', 'sha256', hex))).toEqual(pattern(size));
+    } finally {
+      st.close();
+    }
   });
 });

@@ -1,7 +1,7 @@
 /**
  * A separate process for the concurrency tests: writes one blob into a data root through the real stores, slowly,
  * and prints one JSON line per event (`opened`, then `done` or `error`). Bundled with esbuild by the test.
- * argv[2]: JSON { dataRoot, namespace, ref, size, chunk, delayMs }
+ * argv[2]: JSON { dataRoot, namespace, ref, size, chunk, delayMs, lease? } (the lease is created if missing and kept)
  */
 import { createHash } from 'node:crypto';
 import { openWriter } from '../../content/helpers.js';
@@ -10,6 +10,7 @@ import { findEngineError } from '../../errdefs.js';
 import { nullLogger } from '../../log.js';
 import { createContentStore } from '../content-store.js';
 import { openMetadataDb } from '../db.js';
+import { createLeaseManager } from '../leases.js';
 import path from 'node:path';
 
 interface Args {
@@ -19,6 +20,7 @@ interface Args {
   size: number;
   chunk: number;
   delayMs: number;
+  lease?: string;
 }
 
 /** Deterministic test data: byte i is i mod 251. */
@@ -34,9 +36,17 @@ async function main(): Promise<void> {
   const digest = `sha256:${createHash('sha256').update(data).digest('hex')}` as const;
   const db = openMetadataDb({ dataRoot: a.dataRoot });
   const cs = createContentStore(db, { local: createLocalStore(path.join(a.dataRoot, 'content')) });
-  const ctx = { namespace: a.namespace, signal: new AbortController().signal, log: nullLogger };
+  const base = { namespace: a.namespace, signal: new AbortController().signal, log: nullLogger };
+  const ctx = a.lease === undefined ? base : { ...base, lease: a.lease };
   const say = (o: object) => process.stdout.write(JSON.stringify(o) + '\n');
   try {
+    if (a.lease !== undefined) {
+      await createLeaseManager(db)
+        .create(base, { id: a.lease, expiresInMs: 60_000 })
+        .catch((err: unknown) => {
+          if (findEngineError(err)?.code !== 'already-exists') throw err;
+        });
+    }
     const w = await openWriter(cs, ctx, { ref: a.ref, expected: digest, total: a.size }, { initialDelayMs: 10 });
     say({ event: 'opened', offset: w.offset });
     try {
