@@ -53,8 +53,8 @@ export interface NetworkEndpointRecord {
   macAddress?: string;
   /** Port mappings published through this network's portmap plugin. */
   portMappings: PortMapping[];
-  /** Our FORWARD accept rule for DNAT'd traffic to the published ports (see forward-rules in iptables.ts). */
-  forwardRule?: { ip: string };
+  /** Addresses with our FORWARD accept rule for DNAT'ed traffic to the published ports (see iptables.ts). */
+  forwardRules?: string[];
 }
 
 export type EndpointState = 'attaching' | 'attached' | 'detaching';

@@ -118,3 +118,11 @@ describe('managedRecordsFor', () => {
     expect(recs.map((r) => r.ip)).toEqual(['10.2.0.2', '10.4.0.3']);
   });
 });
+
+describe('buildHostsFile without a managed region', () => {
+  it('writes only defaults and extra hosts (host and none networking)', () => {
+    const text = buildHostsFile({ extraHosts: [{ ip: '1.2.3.4', names: ['foo'] }] });
+    expect(text.endsWith('ff02::2\tip6-allrouters\n1.2.3.4\tfoo\n')).toBe(true);
+    expect(text).not.toContain('<nerdctl>');
+  });
+});

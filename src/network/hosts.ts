@@ -91,9 +91,13 @@ function managedBlock(managed: readonly HostsRecord[]): string {
   return `${MANAGED_BEGIN}\n${renderRecords(managed)}${MANAGED_END}\n`;
 }
 
-/** The whole file for a new container: defaults, `--add-host` entries, then the managed region. */
+/**
+ * The whole file for a new container: defaults, `--add-host` entries, then the managed region. Without `managed`
+ * (host and none networking) there is no region, as nothing will update the file.
+ */
 export function buildHostsFile(opts: { extraHosts?: readonly HostsRecord[]; managed?: readonly HostsRecord[] }): string {
-  return renderRecords(DEFAULT_HOSTS) + renderRecords(opts.extraHosts ?? []) + managedBlock(opts.managed ?? []);
+  const head = renderRecords(DEFAULT_HOSTS) + renderRecords(opts.extraHosts ?? []);
+  return opts.managed === undefined ? head : head + managedBlock(opts.managed);
 }
 
 /**

@@ -1,0 +1,593 @@
+/**
+ * Attaching a container to its networks, and detaching it: the one place where the namespace, the CNI plugins,
+ * published ports, the FORWARD accept rule and the hosts files are put together.
+ *
+ * attach (CNI networks):
+ *   1. resolve the networks (creating the default one on first use) and validate --ip/--mac/--add-host
+ *   2. under the store lock: allocate host ports (refusing taken ones), write the record as `attaching`
+ *   3. create the netns `nerdctl-<id>` with lo up
+ *   4. CNI ADD per network as eth0, eth1, ... (portmap only on the first network that can publish, and only when
+ *      there is something to publish); accept rule for DNAT'ed forwarded traffic
+ *   5. write the container's hosts and resolv.conf; under the lock: record `attached`, refresh the hosts files of
+ *      the container and of every container sharing a user network with it
+ *   Any failure undoes what was done (CNI DEL in reverse, rule, netns, record) and throws one clear error; nothing
+ *   is left behind.
+ *
+ * detach reverses it: CNI DEL in reverse order with the configs and results recorded at ADD, the accept rule, an
+ * iptables purge when the netns vanished first, the netns; then the record goes and peers' hosts files are
+ * refreshed. It is idempotent. If a DEL fails the record and netns are kept (state `detaching`) so a later detach
+ * can finish the job, and the error is thrown.
+ *
+ * `none` gets a namespace with only loopback; `host` and `container:`/`ns:` create nothing: the result says which
+ * namespace the OCI spec should use (plain data for the caller).
+ */
+import { readFile } from 'node:fs/promises';
+import { alreadyExists, failedPrecondition, invalidArgument, notFound, wrap } from '../engine/errdefs.js';
+import { generateId } from '../engine/identifiers.js';
+import type { Logger } from '../engine/log.js';
+import {
+  ensureDefaultNetworkConfig,
+  findNetwork,
+  loadNetworks,
+  DEFAULT_NETWORK_NAME,
+  DEFAULT_SUBNET,
+  type NetworkConfigEnv,
+  type NetworkInfo,
+} from './cni/config.js';
+import { addNetworkList, delNetworkList, sandboxAddresses, type CniRuntime } from './cni/exec.js';
+import type { CniCapabilityArgs, CniConfList, CniPortMapping } from './cni/types.js';
+import { pidAlive, type EndpointRecord, type EndpointStore, type NetworkEndpointRecord } from './endpoint-store.js';
+import { buildHostsFile, resolveExtraHosts, type ExtraHost, type HostsRecord } from './hosts.js';
+import { peersOf, refreshHostsFiles, rewriteInPlace } from './hosts-sync.js';
+import { cidrContains, firstHost, formatIp, normalizeIp, parseCidr, parseIp } from './ip.js';
+import { addForwardRule, publishedHostPorts, purgeContainerRules, removeForwardRule } from './iptables.js';
+import { createNetns, netnsExists, netnsNameFor, netnsPath, removeNetns } from './netns.js';
+import { allocatePorts, ephemeralPortRange, type Binding } from './port-allocator.js';
+import type { PortMapping, PortProtocol, PortSpec } from './ports.js';
+import { buildResolvConf, readHostResolvConf, type DnsOptions } from './resolv.js';
+
+/** What attach/detach need: where networks live, the store, the plugins, the caller's namespace and logger. */
+export interface AttachContext {
+  env: NetworkConfigEnv;
+  store: EndpointStore;
+  cni: CniRuntime;
+  /** containerd namespace of the caller (which networks are visible). */
+  namespace: string;
+  log: Logger;
+  signal?: AbortSignal;
+}
+
+/** One network to join, as the user asked for it. */
+export interface EndpointRequest {
+  /** Network name, ID or ID prefix; `bridge` is the default network. */
+  network: string;
+  /** --ip */
+  ip?: string;
+  /** --ip6 */
+  ip6?: string;
+  /** --mac-address */
+  mac?: string;
+  /** --network-alias (and compose service names). */
+  aliases?: readonly string[];
+}
+
+export type NetworkRequest =
+  | { mode: 'cni'; networks: readonly EndpointRequest[] }
+  | { mode: 'none' }
+  | { mode: 'host' }
+  /** `container:<x>` and nerdctl's `ns:<path>`: the caller resolves the namespace path. */
+  | { mode: 'container'; netnsPath: string };
+
+export interface AttachOptions {
+  /** 64-hex container ID. */
+  containerId: string;
+  /** Container name: a hosts name for peers, and the endpoint name in Docker's port errors. */
+  name?: string;
+  /** The container's hostname (Docker's default is the 12-char ID; the caller decides). */
+  hostname: string;
+  domainname?: string;
+  network: NetworkRequest;
+  /** -p / -P bindings (see ports.ts); ignored, with a warning, for host/none/container modes. */
+  ports?: readonly PortSpec[];
+  /** Host ports held by other containers according to the caller's records (the store's own are always checked). */
+  takenPorts?: readonly Binding[];
+  /** --add-host values. */
+  extraHosts?: readonly ExtraHost[];
+  /** What `host-gateway` means; default: the gateway of the first bridge network, else the default network's. */
+  hostGatewayIp?: string;
+  dns?: DnsOptions;
+  /** Where to write the container's /etc/hosts (kept up to date for CNI networks). */
+  hostsPath?: string;
+  /** Where to write the container's /etc/resolv.conf. */
+  resolvConfPath?: string;
+}
+
+/** The container's view of one joined network (the fields Docker shows under NetworkSettings.Networks). */
+export interface AttachedEndpoint {
+  network: string;
+  networkId: string;
+  ifname: string;
+  endpointId: string;
+  ipAddress?: string;
+  prefixLength?: number;
+  gateway?: string;
+  ipv6Address?: string;
+  ipv6PrefixLength?: number;
+  ipv6Gateway?: string;
+  macAddress?: string;
+  aliases: string[];
+}
+
+export interface AttachResult {
+  mode: NetworkRequest['mode'];
+  /** The namespace for the OCI spec; undefined for `host` (share the host's: no network namespace entry). */
+  netnsPath?: string;
+  endpoints: AttachedEndpoint[];
+  /** Resolved published ports (empty unless mode is `cni`). */
+  portMappings: PortMapping[];
+}
+
+const PORT_CURSOR_KEY = 'port-cursor';
+
+export function toAttachedEndpoint(ep: NetworkEndpointRecord): AttachedEndpoint {
+  return {
+    network: ep.networkName,
+    networkId: ep.networkId,
+    ifname: ep.ifname,
+    endpointId: ep.endpointId,
+    ...(ep.ipAddress !== undefined ? { ipAddress: ep.ipAddress, prefixLength: ep.prefixLength } : {}),
+    ...(ep.gateway !== undefined ? { gateway: ep.gateway } : {}),
+    ...(ep.ipv6Address !== undefined ? { ipv6Address: ep.ipv6Address, ipv6PrefixLength: ep.ipv6PrefixLength } : {}),
+    ...(ep.ipv6Gateway !== undefined ? { ipv6Gateway: ep.ipv6Gateway } : {}),
+    ...(ep.macAddress !== undefined ? { macAddress: ep.macAddress } : {}),
+    aliases: [...ep.aliases],
+  };
+}
+
+/** Records whose ports count as taken: attached, detaching, or attaching by a process that still runs. */
+function holdsResources(r: EndpointRecord): boolean {
+  return r.state !== 'attaching' || pidAlive(r.pid);
+}
+
+async function resolveNetwork(c: AttachContext, visible: NetworkInfo[], ref: string): Promise<NetworkInfo> {
+  if (ref === DEFAULT_NETWORK_NAME && !visible.some((n) => n.name === DEFAULT_NETWORK_NAME)) {
+    return ensureDefaultNetworkConfig(c.env, c.namespace);
+  }
+  const net = findNetwork(visible, ref);
+  if (net.pseudo) {
+    throw invalidArgument('conflicting options: cannot attach both user-defined and non-user-defined network-modes');
+  }
+  return net;
+}
+
+function validateMac(mac: string): string {
+  if (!/^([0-9a-fA-F]{2}[:-]){5}[0-9a-fA-F]{2}$/.test(mac)) throw invalidArgument(`${mac} is not a valid mac address`);
+  return mac.toLowerCase().replace(/-/g, ':');
+}
+
+function validateRequestedIp(net: NetworkInfo, ip: string, family: 4 | 6): string {
+  const parsed = parseIp(ip);
+  if (parsed === undefined || parsed.family !== family) {
+    throw invalidArgument(`invalid IPv${family} address "${ip}"`);
+  }
+  const inSubnet = net.ipam.some((r) => {
+    const c = parseCidr(r.subnet);
+    return c !== undefined && cidrContains(c, parsed);
+  });
+  if (!inSubnet) {
+    throw invalidArgument(`invalid address ${ip}: it does not belong to any of network "${net.name}"'s subnets`);
+  }
+  return normalizeIp(ip)!;
+}
+
+/** The conflist used for ADD: without the portmap plugin when there is nothing to publish (one exec less). */
+function conflistFor(net: NetworkInfo, publishes: boolean): CniConfList {
+  const list = net.conflist!;
+  if (publishes) return list;
+  return { ...list, plugins: list.plugins.filter((p) => p.capabilities?.portMappings !== true) };
+}
+
+function canPublish(net: NetworkInfo): boolean {
+  return net.conflist?.plugins.some((p) => p.capabilities?.portMappings === true) ?? false;
+}
+
+function planEndpoint(net: NetworkInfo, req: EndpointRequest, ifname: string, mappings: PortMapping[]): NetworkEndpointRecord {
+  const args: [string, string][] = [];
+  const capabilityArgs: CniCapabilityArgs = {};
+  const main = net.conflist!.plugins[0];
+  const ip = req.ip ? validateRequestedIp(net, req.ip, 4) : undefined;
+  const ip6 = req.ip6 ? validateRequestedIp(net, req.ip6, 6) : undefined;
+  if (main?.capabilities?.ips === true && (ip !== undefined || ip6 !== undefined)) {
+    capabilityArgs.ips = [ip, ip6].filter((x): x is string => x !== undefined);
+  } else if (ip !== undefined) {
+    args.push(['IP', ip]);
+  } else if (ip6 !== undefined) {
+    throw invalidArgument(`network "${net.name}" has no IPv6 subnet for --ip6 ${req.ip6}`);
+  }
+  if (req.mac !== undefined) args.push(['MAC', validateMac(req.mac)]);
+  if (mappings.length > 0) {
+    capabilityArgs.portMappings = mappings.map(
+      (m): CniPortMapping => ({
+        hostPort: m.hostPort,
+        containerPort: m.containerPort,
+        protocol: m.protocol,
+        ...(m.hostIp !== '' && m.hostIp !== '0.0.0.0' && m.hostIp !== '::' ? { hostIP: m.hostIp } : {}),
+      }),
+    );
+  }
+  return {
+    networkId: net.id,
+    networkName: net.name,
+    isDefault: net.isDefault,
+    driver: net.driver,
+    ifname,
+    endpointId: generateId(),
+    aliases: [...(req.aliases ?? [])],
+    conflist: conflistFor(net, mappings.length > 0),
+    args,
+    capabilityArgs,
+    portMappings: mappings,
+  };
+}
+
+function gatewayOf(net: NetworkInfo | undefined): string | undefined {
+  if (net === undefined || net.driver !== 'bridge' || net.internal) return undefined;
+  return net.ipam.find((r) => !r.subnet.includes(':'))?.gateway;
+}
+
+function defaultGateway(env: NetworkConfigEnv): string | undefined {
+  if (env.defaultNetwork?.gateway) return env.defaultNetwork.gateway;
+  const c = parseCidr(env.defaultNetwork?.subnet ?? DEFAULT_SUBNET);
+  return c === undefined ? undefined : formatIp(c.family, firstHost(c));
+}
+
+/** Runs CNI ADD for one endpoint and fills in its result; rolls that one network back on failure. */
+async function addEndpoint(c: AttachContext, rec: EndpointRecord, ep: NetworkEndpointRecord): Promise<void> {
+  try {
+    const result = await addNetworkList(
+      { ...c.cni, log: c.log },
+      ep.conflist,
+      {
+        containerId: rec.containerId,
+        netnsPath: rec.netns!.path,
+        ifname: ep.ifname,
+        args: ep.args,
+        capabilityArgs: ep.capabilityArgs,
+      },
+      c.signal ? { signal: c.signal } : {},
+    );
+    ep.result = result;
+    const a = sandboxAddresses(result, ep.ifname);
+    if (a.mac) ep.macAddress = a.mac;
+    if (a.ipv4) {
+      ep.ipAddress = a.ipv4.address;
+      ep.prefixLength = a.ipv4.prefixLength;
+      if (a.ipv4.gateway) ep.gateway = a.ipv4.gateway;
+    }
+    if (a.ipv6) {
+      ep.ipv6Address = a.ipv6.address;
+      ep.ipv6PrefixLength = a.ipv6.prefixLength;
+      if (a.ipv6.gateway) ep.ipv6Gateway = a.ipv6.gateway;
+    }
+  } catch (err) {
+    throw wrap(err, `network "${ep.networkName}"`, 'failed-precondition');
+  }
+  if (ep.portMappings.length > 0) {
+    ep.forwardRules = [];
+    for (const ip of [ep.ipAddress, ep.ipv6Address]) {
+      if (ip !== undefined && (await addForwardRule(ip, rec.containerId, c.log))) ep.forwardRules.push(ip);
+    }
+  }
+}
+
+/** CNI DEL for one endpoint (idempotent), plus our rule, plus a purge when the namespace is gone. */
+async function delEndpoint(c: AttachContext, rec: EndpointRecord, ep: NetworkEndpointRecord, nsPresent: boolean): Promise<void> {
+  for (const ip of ep.forwardRules ?? []) await removeForwardRule(ip, rec.containerId);
+  try {
+    await delNetworkList(
+      { ...c.cni, log: c.log },
+      ep.conflist,
+      {
+        containerId: rec.containerId,
+        netnsPath: nsPresent && rec.netns ? rec.netns.path : '',
+        ifname: ep.ifname,
+        args: ep.args,
+        capabilityArgs: ep.capabilityArgs,
+      },
+      ep.result,
+    );
+  } finally {
+    if (!nsPresent) await purgeContainerRules(rec.containerId, c.log);
+  }
+}
+
+async function writeEtcFiles(
+  c: AttachContext,
+  opts: AttachOptions,
+  extraHosts: HostsRecord[],
+  kind: 'cni' | 'none' | 'host',
+): Promise<void> {
+  if (opts.hostsPath !== undefined) {
+    let content: string;
+    if (kind === 'host' && extraHosts.length === 0) {
+      // Docker copies the host's file for host networking without --add-host.
+      content = await readFile('/etc/hosts', 'utf8').catch(() => buildHostsFile({}));
+    } else {
+      content = buildHostsFile({ extraHosts, ...(kind === 'cni' ? { managed: [] } : {}) });
+    }
+    await rewriteInPlace(opts.hostsPath, () => content, { create: true });
+  }
+  if (opts.resolvConfPath !== undefined) {
+    const host = await readHostResolvConf();
+    const content = buildResolvConf({ hostContent: host.content, hostNetwork: kind === 'host', ...(opts.dns ?? {}) });
+    await rewriteInPlace(opts.resolvConfPath, () => content, { create: true });
+  }
+  c.log.debug('wrote container etc files', { container: opts.containerId.slice(0, 12) });
+}
+
+/**
+ * Attaches a container (see the module comment).
+ * @throws invalid-argument (bad --ip/--mac/--add-host, conflicting modes), not-found (unknown network),
+ * conflict (host port or address taken), failed-precondition (plugin failures, already attached)
+ */
+export async function attachNetworks(c: AttachContext, opts: AttachOptions): Promise<AttachResult> {
+  const req = opts.network;
+  const hasPorts = (opts.ports?.length ?? 0) > 0;
+  if (req.mode !== 'cni') {
+    if (hasPorts) c.log.warn('Published ports are discarded when using host, none or container network mode');
+  }
+  if (req.mode === 'host' || req.mode === 'container') {
+    const extra = resolveExtraHosts(opts.extraHosts ?? [], opts.hostGatewayIp ?? defaultGateway(c.env));
+    if (req.mode === 'host') await writeEtcFiles(c, opts, extra, 'host');
+    return {
+      mode: req.mode,
+      ...(req.mode === 'container' ? { netnsPath: req.netnsPath } : {}),
+      endpoints: [],
+      portMappings: [],
+    };
+  }
+
+  // 1. resolve and validate everything before any side effect
+  const targets: { net: NetworkInfo; req: EndpointRequest }[] = [];
+  if (req.mode === 'cni') {
+    if (req.networks.length === 0) throw invalidArgument('no network to attach to');
+    const visible = await loadNetworks(c.env, c.namespace);
+    for (const r of req.networks) {
+      const net = await resolveNetwork(c, visible, r.network);
+      if (targets.some((t) => t.net.id === net.id)) {
+        throw invalidArgument(`container cannot be connected to network "${net.name}" twice`);
+      }
+      targets.push({ net, req: r });
+    }
+  }
+  const hostGateway = opts.hostGatewayIp ?? gatewayOf(targets.find((t) => gatewayOf(t.net) !== undefined)?.net) ?? defaultGateway(c.env);
+  const extraHosts = resolveExtraHosts(opts.extraHosts ?? [], hostGateway);
+  const publishIdx = hasPorts ? targets.findIndex((t) => canPublish(t.net)) : -1;
+  if (hasPorts && publishIdx === -1 && req.mode === 'cni') {
+    c.log.warn('ports are not published: none of the networks can publish ports (internal, macvlan or ipvlan)');
+  }
+  const ns = { name: netnsNameFor(opts.containerId), path: netnsPath(netnsNameFor(opts.containerId)) };
+
+  // 2. allocate ports and record the attachment under the lock
+  const rec = await c.store.withLock(async () => {
+    const existing = c.store.get(opts.containerId);
+    if (existing !== undefined) {
+      throw failedPrecondition(`container ${opts.containerId.slice(0, 12)} already has networking set up; detach it first`);
+    }
+    const endpointId = generateId();
+    let mappings: PortMapping[] = [];
+    if (publishIdx !== -1) {
+      const taken: Binding[] = [
+        ...c.store.all().filter(holdsResources).flatMap((r) => r.networks.flatMap((n) => n.portMappings)),
+        ...(opts.takenPorts ?? []),
+        ...(await publishedHostPorts()),
+      ];
+      const cursor = JSON.parse(c.store.getKv(PORT_CURSOR_KEY) ?? '{}') as Partial<Record<PortProtocol, number>>;
+      const res = await allocatePorts({
+        specs: opts.ports ?? [],
+        taken,
+        endpointName: opts.name ?? opts.containerId.slice(0, 12),
+        endpointId,
+        range: await ephemeralPortRange(),
+        cursor,
+      });
+      mappings = res.mappings;
+      c.store.setKv(PORT_CURSOR_KEY, JSON.stringify(res.cursor));
+    }
+    const networks = targets.map((t, i) => planEndpoint(t.net, t.req, `eth${i}`, i === publishIdx ? mappings : []));
+    // The endpoint named in a port error is the one that publishes.
+    const publisher = publishIdx === -1 ? undefined : networks[publishIdx];
+    if (publisher !== undefined) publisher.endpointId = endpointId;
+    const r: EndpointRecord = {
+      containerId: opts.containerId,
+      namespace: c.namespace,
+      ...(opts.name !== undefined ? { name: opts.name } : {}),
+      hostname: opts.hostname,
+      ...(opts.domainname ? { domainname: opts.domainname } : {}),
+      netns: ns,
+      mode: req.mode,
+      networks,
+      ...(opts.hostsPath !== undefined && req.mode === 'cni' ? { hostsPath: opts.hostsPath } : {}),
+      extraHosts,
+      state: 'attaching',
+      pid: process.pid,
+      createdAt: new Date().toISOString(),
+    };
+    c.store.put(r);
+    return r;
+  });
+
+  // 3-5. side effects, undone on any failure
+  let nsCreated = false;
+  const added: NetworkEndpointRecord[] = [];
+  try {
+    try {
+      await createNetns(ns.name);
+    } catch (err) {
+      throw wrap(err, `container ${opts.containerId.slice(0, 12)}: create network namespace`);
+    }
+    nsCreated = true;
+    for (const ep of rec.networks) {
+      added.push(ep);
+      await addEndpoint(c, rec, ep);
+    }
+    await writeEtcFiles(c, opts, extraHosts, req.mode);
+    await c.store.withLock(async () => {
+      rec.state = 'attached';
+      c.store.put(rec);
+      await refreshHostsFiles(c.store, [rec.containerId, ...peersOf(rec, c.store.all())], c.log);
+    });
+  } catch (err) {
+    await undoAttach(c, rec, added, nsCreated);
+    throw err;
+  }
+  return {
+    mode: req.mode,
+    netnsPath: ns.path,
+    endpoints: rec.networks.map(toAttachedEndpoint),
+    portMappings: rec.networks.flatMap((n) => n.portMappings),
+  };
+}
+
+async function undoAttach(c: AttachContext, rec: EndpointRecord, added: NetworkEndpointRecord[], nsCreated: boolean): Promise<void> {
+  const nsPresent = nsCreated && (await netnsExists(rec.netns!.name).catch(() => false));
+  let clean = true;
+  for (const ep of [...added].reverse()) {
+    await delEndpoint(c, rec, ep, nsPresent).catch((err: unknown) => {
+      clean = false;
+      c.log.warn('rollback: network cleanup failed', { network: ep.networkName, error: err });
+    });
+  }
+  if (nsCreated && clean) {
+    await removeNetns(rec.netns!.name).catch((err: unknown) => c.log.warn('rollback: netns removal failed', { error: err }));
+  }
+  await c.store
+    .withLock(async () => {
+      if (clean) c.store.delete(rec.containerId);
+      else c.store.put({ ...rec, state: 'detaching' });
+    })
+    .catch((err: unknown) => c.log.warn('rollback: could not update the network database', { error: err }));
+}
+
+/**
+ * Detaches a container from all its networks and removes its namespace (see the module comment). Idempotent.
+ * @throws failed-precondition when a plugin's DEL failed (the record stays for a retry)
+ */
+export async function detachNetworks(c: AttachContext, containerId: string): Promise<void> {
+  const rec = await c.store.withLock(async () => {
+    const r = c.store.get(containerId);
+    if (r === undefined) return undefined;
+    r.state = 'detaching';
+    c.store.put(r);
+    // Peers lose this container's names right away.
+    await refreshHostsFiles(c.store, peersOf(r, c.store.all()), c.log);
+    return r;
+  });
+  if (rec === undefined) {
+    // Nothing recorded (host/container mode, or already detached): clear a stray namespace, if any.
+    const name = netnsNameFor(containerId);
+    if (await netnsExists(name).catch(() => false)) await removeNetns(name);
+    return;
+  }
+  const nsPresent = rec.netns !== undefined && (await netnsExists(rec.netns.name).catch(() => false));
+  let firstErr: unknown;
+  for (const ep of [...rec.networks].reverse()) {
+    try {
+      await delEndpoint(c, rec, ep, nsPresent);
+    } catch (err) {
+      firstErr ??= wrap(err, `network "${ep.networkName}"`, 'failed-precondition');
+    }
+  }
+  if (firstErr === undefined && rec.netns !== undefined) {
+    try {
+      await removeNetns(rec.netns.name);
+    } catch (err) {
+      firstErr = err;
+    }
+  }
+  await c.store.withLock(async () => {
+    if (firstErr === undefined) c.store.delete(containerId);
+    const all = c.store.all();
+    await refreshHostsFiles(c.store, peersOf(rec, all), c.log);
+  });
+  if (firstErr !== undefined) throw wrap(firstErr, `detach container ${containerId.slice(0, 12)}`, 'failed-precondition');
+}
+
+/**
+ * `network connect`: joins one more network with a container that is already attached (mode cni), as the next
+ * ethN. Peers' hosts files are refreshed.
+ * @throws failed-precondition (container not attached, or in host/none/container mode), conflict (already on it)
+ */
+export async function connectNetwork(c: AttachContext, containerId: string, request: EndpointRequest): Promise<AttachedEndpoint> {
+  const visible = await loadNetworks(c.env, c.namespace);
+  const net = await resolveNetwork(c, visible, request.network);
+  const { rec, ep } = await c.store.withLock(async () => {
+    const r = c.store.get(containerId);
+    if (r === undefined || r.state !== 'attached' || r.netns === undefined || r.mode !== 'cni') {
+      throw failedPrecondition(
+        `container ${containerId.slice(0, 12)} cannot be connected to network "${net.name}": it is not running on its own network namespace`,
+      );
+    }
+    if (r.networks.some((n) => n.networkId === net.id)) {
+      throw alreadyExists(
+        { kind: 'network', ref: net.name },
+        { hint: `endpoint with name ${r.name ?? containerId.slice(0, 12)} already exists in network ${net.name}` },
+      );
+    }
+    let i = 0;
+    while (r.networks.some((n) => n.ifname === `eth${i}`)) i++;
+    const e = planEndpoint(net, request, `eth${i}`, []);
+    r.networks.push(e);
+    c.store.put(r);
+    return { rec: r, ep: e };
+  });
+  try {
+    await addEndpoint(c, rec, ep);
+  } catch (err) {
+    await c.store.withLock(async () => {
+      const r = c.store.get(containerId);
+      if (r) {
+        r.networks = r.networks.filter((n) => n.endpointId !== ep.endpointId);
+        c.store.put(r);
+      }
+    });
+    throw err;
+  }
+  await c.store.withLock(async () => {
+    const r = c.store.get(containerId) ?? rec;
+    r.networks = r.networks.map((n) => (n.endpointId === ep.endpointId ? ep : n));
+    c.store.put(r);
+    await refreshHostsFiles(c.store, [containerId, ...peersOf(r, c.store.all())], c.log);
+  });
+  return toAttachedEndpoint(ep);
+}
+
+/**
+ * `network disconnect`: leaves one network (CNI DEL), keeps the others. Peers' hosts files are refreshed.
+ * @throws not-found when the container is not connected to that network
+ */
+export async function disconnectNetwork(c: AttachContext, containerId: string, networkRef: string): Promise<void> {
+  const rec = c.store.get(containerId);
+  const ep = rec?.networks.find((n) => n.networkName === networkRef || n.networkId === networkRef || (networkRef.length >= 3 && n.networkId.startsWith(networkRef)));
+  if (rec === undefined || ep === undefined) {
+    throw notFound(
+      { kind: 'network', ref: networkRef },
+      { hint: `container ${containerId.slice(0, 12)} is not connected to network ${networkRef}` },
+    );
+  }
+  const nsPresent = rec.netns !== undefined && (await netnsExists(rec.netns.name).catch(() => false));
+  await delEndpoint(c, rec, ep, nsPresent);
+  await c.store.withLock(async () => {
+    const r = c.store.get(containerId);
+    if (r === undefined) return;
+    const before = peersOf(r, c.store.all());
+    r.networks = r.networks.filter((n) => n.endpointId !== ep.endpointId);
+    c.store.put(r);
+    await refreshHostsFiles(c.store, [containerId, ...before], c.log);
+  });
+}
+
+/** The attachment of a container as recorded (networks, ports, netns), or undefined. */
+export function getAttachment(store: EndpointStore, containerId: string): EndpointRecord | undefined {
+  return store.get(containerId);
+}
