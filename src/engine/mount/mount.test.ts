@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { hasCode } from '../errdefs.js';
-import { compactOverlay, isReadonly, mountCommand, type Mount } from './mount.js';
+import { compactOverlay, isReadonly, mountCommand, mountLayout, type Mount } from './mount.js';
 
 const root = '/var/lib/nerdctl/snapshots/overlayfs';
 
@@ -67,5 +67,36 @@ describe('isReadonly', () => {
     expect(isReadonly([{ type: 'bind', source: '/a', options: ['rbind', 'ro'] }])).toBe(true);
     expect(isReadonly([{ type: 'bind', source: '/a', options: ['rbind', 'rw'] }])).toBe(false);
     expect(isReadonly([])).toBe(false);
+  });
+});
+
+describe('mountLayout', () => {
+  it('describes a bind mount as its directory', () => {
+    expect(mountLayout([{ type: 'bind', source: '/s/1/fs', options: ['rbind', 'rw'] }])).toEqual({
+      type: 'dir',
+      dir: '/s/1/fs',
+      readonly: false,
+    });
+  });
+
+  it('splits an overlay into upper, work and lowers', () => {
+    expect(mountLayout([overlay(2)])).toEqual({
+      type: 'overlay',
+      upper: `${root}/999/fs`,
+      work: `${root}/999/work`,
+      lowers: [`${root}/2/fs`, `${root}/1/fs`],
+      readonly: false,
+    });
+    expect(mountLayout([{ type: 'overlay', source: 'overlay', options: ['ro', 'lowerdir=/a:/b'] }])).toEqual({
+      type: 'overlay',
+      lowers: ['/a', '/b'],
+      readonly: true,
+    });
+  });
+
+  it('gives up on anything else', () => {
+    expect(mountLayout([])).toBeUndefined();
+    expect(mountLayout([{ type: 'tmpfs', source: 'tmpfs', options: [] }])).toBeUndefined();
+    expect(mountLayout([overlay(1), overlay(1)])).toBeUndefined();
   });
 });

@@ -97,6 +97,37 @@ export function compactOverlay(options: readonly string[]): { options: string[];
   };
 }
 
+/**
+ * What a mount list amounts to on disk, for code that can work on the directories directly instead of mounting
+ * (applying a layer straight into an overlay upper dir is much faster than mounting first):
+ * - `dir`: one bind mount; the tree is exactly `dir`;
+ * - `overlay`: one overlay mount; `upper`/`work` are absent for a read-only view; `lowers` nearest first.
+ * Undefined for anything else (several mounts, other types). Pure.
+ */
+export type MountLayout =
+  | { type: 'dir'; dir: string; readonly: boolean }
+  | { type: 'overlay'; upper?: string; work?: string; lowers: string[]; readonly: boolean };
+
+/** See {@link MountLayout}. */
+export function mountLayout(mounts: readonly Mount[]): MountLayout | undefined {
+  const m = mounts[0];
+  if (mounts.length !== 1 || m === undefined || (m.target !== undefined && m.target !== '/')) return undefined;
+  const readonly = m.options.includes('ro');
+  if (m.type === 'bind') return { type: 'dir', dir: m.source, readonly };
+  if (m.type !== 'overlay') return undefined;
+  const opt = (name: string) => m.options.find((o) => o.startsWith(`${name}=`))?.slice(name.length + 1);
+  const upper = opt('upperdir');
+  const work = opt('workdir');
+  const lowers = opt('lowerdir')?.split(':') ?? [];
+  return {
+    type: 'overlay',
+    ...(upper === undefined ? {} : { upper }),
+    ...(work === undefined ? {} : { work }),
+    lowers,
+    readonly: readonly || upper === undefined,
+  };
+}
+
 interface RunResult {
   code: number;
   stderr: string;
