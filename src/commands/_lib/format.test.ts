@@ -76,6 +76,13 @@ describe('formatListing', () => {
     expect(formatListing([{ B: 1, A: '<x>' }], { format: '{{json .}}', defaultFormat: '', headers: {}, quietField: () => '' })).toBe('{"A":"<x>","B":1}\n');
   });
 
+  it('keeps non-enumerable methods of an item callable and out of its JSON', () => {
+    const item = { ID: 'x' };
+    Object.defineProperty(item, 'Label', { value: (k: string) => `v-${k}`, enumerable: false });
+    const opts = { defaultFormat: '', headers: {}, quietField: () => '' };
+    expect(formatListing([item], { ...opts, format: '{{.Label "a"}} {{json .}}' })).toBe('v-a {"ID":"x"}\n');
+  });
+
   it('prints the header alone for an empty table and nothing otherwise', () => {
     expect(formatListing([], ps)).toBe('CONTAINER ID   IMAGE     NAMES\n');
     expect(formatListing([], { ...ps, format: '{{.ID}}' })).toBe('');

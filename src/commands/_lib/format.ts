@@ -105,7 +105,12 @@ function listingContext(item: unknown): unknown {
   const proto = Object.getPrototypeOf(item) as unknown;
   if (proto !== Object.prototype && proto !== null) return item;
   const ctx: Record<string, unknown> = {};
-  for (const k of Object.keys(item).sort()) ctx[k] = (item as Record<string, unknown>)[k];
+  for (const k of Object.getOwnPropertyNames(item).sort()) {
+    const d = Object.getOwnPropertyDescriptor(item, k);
+    const v = (item as Record<string, unknown>)[k];
+    if (d?.enumerable === true) ctx[k] = v;
+    else if (typeof v === 'function') Object.defineProperty(ctx, k, { value: v, enumerable: false });
+  }
   return goStruct(ctx, 'formatter.Context');
 }
 

@@ -264,10 +264,17 @@ class State {
       case 'nil':
         return this.errorf('nil is not a command');
       case 'number':
-        return first.value;
+        return this.idealConstant(first);
       case 'string':
         return first.text;
     }
+  }
+
+  /** A number literal where no type is known: Go rejects integers beyond int64. */
+  private idealConstant(n: Extract<ArgNode, { kind: 'number' }>): Value {
+    this.at(n);
+    if (n.overflows === true) this.errorf(`${n.text} overflows int`);
+    return n.value;
   }
 
   private evalChainNode(dot: Value, chain: Extract<ArgNode, { kind: 'chain' }>, args: readonly ArgNode[], final: Value): Value {
@@ -418,7 +425,7 @@ class State {
     switch (type) {
       case 'any':
         if (n.kind === 'bool') return n.value;
-        if (n.kind === 'number') return n.value;
+        if (n.kind === 'number') return this.idealConstant(n);
         return n.text;
       case 'bool':
         if (n.kind === 'bool') return n.value;

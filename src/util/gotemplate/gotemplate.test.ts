@@ -78,6 +78,14 @@ describe('gotemplate: output', () => {
     ['{{ $.Name }} {{ $.Current }}', 'default true'],
     ['{{range $i, $a := split "a b" " "}}{{range $j, $b := split "x y" " "}}{{$i}}{{$a}}{{$j}}{{$b}}{{$.Name}} {{end}}{{end}}', '0a0xdefault 0a1ydefault 1b0xdefault 1b1ydefault '],
     ['{{ if .Current }}\n  {{- .Name -}}\n{{ end }}', 'default'],
+    ['{{ 1.5e3 }} {{ 0x10 }} {{ 1e100 }} {{ 9223372036854775807 }}', '1500 16 1e+100 9223372036854775807'],
+    ['{{ printf "%s"\n .Name }}', 'default'],
+    ['a\n  {{- /* c */}}\n  b', 'a\n  b'],
+    ['{{ $x := 1 }}{{ if true }}{{ $x := 2 }}{{ $x }}{{ end }}{{ $x }}', '21'],
+    ['{{ if eq .Name "a" "b" "default" }}in{{ end }}', 'in'],
+    ['{{ printf "%T %T %T %T" .Name .Current 1 (split .Name "e") }}', 'string bool int []string'],
+    ['{{ with .Name }}{{ else with .Error }}{{ end }}', ''],
+    ['{{ .Name | printf "%s %s" "x" }}', 'x default'],
   ])('%s', (tmpl, want) => {
     expect(renderTemplate(tmpl, row)).toBe(want);
   });
@@ -230,6 +238,10 @@ describe('gotemplate: execution errors', () => {
     ['x\n{{ .Foo }}', 'template: :2:3: executing "" at <.Foo>: can\'t evaluate field Foo in type struct'],
     ['{{ .Name 1 }}', 'template: :1:3: executing "" at <.Name>: Name has arguments but cannot be invoked as function'],
     ['{{ upper .Missing }}', 'template: :1:9: executing "" at <.Missing>: can\'t evaluate field Missing in type struct'],
+    ['{{ 9223372036854775808 }}', 'template: :1:3: executing "" at <9223372036854775808>: 9223372036854775808 overflows int'],
+    ['{{ range .Name }}{{ end }}', 'template: :1:9: executing "" at <.Name>: range can\'t iterate over default'],
+    ['{{ index (split "a b" " ") -1 }}', 'template: :1:3: executing "" at <index (split "a b" " ") -1>: error calling index: index out of range: -1'],
+    ['{{ slice .Name 1 2 3 }}', 'template: :1:3: executing "" at <slice .Name 1 2 3>: error calling slice: cannot 3-index slice a string'],
   ])('%s', (tmpl, want) => {
     let err: unknown;
     try {
@@ -281,6 +293,8 @@ describe('gotemplate: parse errors', () => {
     ['a\nb\n{{ .X', 'template: :3: unclosed action'],
     ['{{/* x', 'template: :1: unclosed comment'],
     ['{{/* x */ .X}}', 'template: :1: comment ends before closing delimiter'],
+    ['{{ else if }}', 'template: :1: unexpected {{else}}'],
+    ['{{ if true }}{{ else }}{{ else }}{{ end }}', 'template: :1: expected end; found {{else}}'],
   ])('%s', (tmpl, want) => {
     let err: unknown;
     try {

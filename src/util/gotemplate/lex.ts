@@ -78,7 +78,9 @@ function isSpace(c: string | undefined): boolean {
 
 function isAlphaNumeric(c: string | undefined): boolean {
   if (c === undefined) return false;
-  return c === '_' || /^[\p{L}\p{Nd}]$/u.test(c);
+  const code = c.charCodeAt(0);
+  if (code < 0x80) return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95;
+  return /^[\p{L}\p{Nd}]$/u.test(c);
 }
 
 /** Splits template text into tokens. */

@@ -17,7 +17,7 @@ export type ArgNode =
   | ({ kind: 'dot' } & Pos)
   | ({ kind: 'nil' } & Pos)
   | ({ kind: 'bool'; value: boolean } & Pos)
-  | ({ kind: 'number'; text: string; isInt: boolean; value: number | bigint } & Pos)
+  | ({ kind: 'number'; text: string; isInt: boolean; value: number | bigint; overflows?: boolean } & Pos)
   | ({ kind: 'string'; quoted: string; text: string } & Pos)
   | PipeNode;
 
@@ -173,7 +173,7 @@ export function unquote(quoted: string): string {
   return out;
 }
 
-function parseNumber(text: string): { isInt: boolean; value: number | bigint } | undefined {
+function parseNumber(text: string): { isInt: boolean; value: number | bigint; overflows?: boolean } | undefined {
   if (text.endsWith('i')) return undefined;
   const clean = text.replace(/_/g, '');
   const neg = clean.startsWith('-');
@@ -193,11 +193,11 @@ function parseNumber(text: string): { isInt: boolean; value: number | bigint } |
   return undefined;
 }
 
-function intResult(v: bigint, neg: boolean): { isInt: boolean; value: number | bigint } {
+function intResult(v: bigint, neg: boolean): { isInt: boolean; value: number | bigint; overflows?: boolean } {
   const s = neg ? -v : v;
   if (s >= BigInt(Number.MIN_SAFE_INTEGER) && s <= BigInt(Number.MAX_SAFE_INTEGER)) return { isInt: true, value: Number(s) };
   if (s >= -(2n ** 63n) && s < 2n ** 63n) return { isInt: true, value: s };
-  return { isInt: false, value: Number(s) };
+  return { isInt: false, value: Number(s), overflows: true };
 }
 
 function charConstant(text: string): number | undefined {
@@ -585,7 +585,9 @@ class Parser {
       case 'number': {
         const n = parseNumber(t.val);
         if (n === undefined) this.errorf(`illegal number syntax: ${JSON.stringify(t.val)}`, t.line);
-        return { kind: 'number', text: t.val, isInt: n.isInt, value: n.value, pos: t.pos };
+        return n.overflows === true
+          ? { kind: 'number', text: t.val, isInt: false, value: n.value, overflows: true, pos: t.pos }
+          : { kind: 'number', text: t.val, isInt: n.isInt, value: n.value, pos: t.pos };
       }
       case 'leftParen': {
         const pipe = this.pipeline('parenthesized pipeline', 'rightParen');

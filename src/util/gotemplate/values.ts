@@ -69,7 +69,8 @@ export function kindOf(v: unknown, rawMaps = false): ValueKind {
     case 'boolean':
       return 'bool';
     case 'number':
-      return Number.isInteger(v) ? 'int' : 'float';
+      // Integral values beyond 2^53 are floats here: only a bigint is an exact large integer.
+      return Number.isSafeInteger(v) ? 'int' : 'float';
     case 'bigint':
       return 'int';
     case 'function':
