@@ -344,7 +344,11 @@ async function openMetaWriter(
   }
 
   if (expected !== undefined) {
-    // The blob may be here already: in this namespace (done), or on disk for another one (share it).
+    // The blob may be here already: in this namespace (done), or on disk for another one (share it). The
+    // common case, already here and no lease to extend, needs no write lock.
+    if (ctx.lease === undefined && getRecord(db, ns, expected) !== undefined) {
+      throw alreadyExists(contentSubject(expected));
+    }
     const had = db.write(() => {
       const row = getRecord(db, ns, expected);
       if (row === undefined) {

@@ -125,10 +125,11 @@ export function createSnapshotter(db: MetadataDb, driver: SnapshotDriver): Snaps
     ctx: OpContext,
     kind: 'active' | 'view',
     key: string,
-    parent: string | undefined,
+    parentArg: string | undefined,
     options: SnapshotOptions,
   ): Promise<Mount[]> => {
     checkKey(key);
+    const parent = parentArg === '' ? undefined : parentArg; // containerd spells "no parent" as ""
     if (parent !== undefined) checkKey(parent, 'parent');
     const labels = { ...options.labels };
     validateLabels(labels);
@@ -136,7 +137,7 @@ export function createSnapshotter(db: MetadataDb, driver: SnapshotDriver): Snaps
 
     // Checked before the (possibly slow) staging, and again under the write lock below.
     const resolveParent = (): Row | undefined => {
-      if (parent === undefined || parent === '') return undefined;
+      if (parent === undefined) return undefined;
       const p = getRow(ns, parent);
       if (p === undefined) throw notFound(subject(parent));
       if (p.kind !== 'committed') {
