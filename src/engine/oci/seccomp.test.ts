@@ -22,7 +22,7 @@ describe('defaultSeccompProfile', () => {
     expect(p.architectures).toEqual(['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32']);
   });
 
-  it.each(['read', 'openat', 'execve', 'mmap', 'futex', 'accept4', 'epoll_wait', 'chown', 'setuid', 'arch_prctl', 'ptrace'])(
+  it.each(['read', 'openat', 'pipe', 'pipe2', 'execve', 'mmap', 'futex', 'accept4', 'epoll_wait', 'chown', 'setuid', 'arch_prctl', 'ptrace'])(
     'allows %s',
     (name) => {
       expect(allowed(p, name)).toBe(true);

@@ -55,7 +55,7 @@ const withCap = (cap: string, syscalls: string[]): Rule => ({
 
 const fileSyscalls = [
   // descriptors and reading/writing
-  'close', 'close_range', 'dup', 'dup2', 'dup3', 'fcntl', 'fcntl64', 'flock', 'lseek', '_llseek',
+  'close', 'close_range', 'dup', 'dup2', 'dup3', 'pipe', 'pipe2', 'fcntl', 'fcntl64', 'flock', 'lseek', '_llseek',
   'read', 'readv', 'pread64', 'preadv', 'preadv2', 'write', 'writev', 'pwrite64', 'pwritev', 'pwritev2',
   'sendfile', 'sendfile64', 'splice', 'tee', 'vmsplice', 'copy_file_range', 'readahead', 'cachestat',
   'fadvise64', 'fadvise64_64', 'fallocate', 'fsync', 'fdatasync', 'sync', 'syncfs', 'sync_file_range',

@@ -277,10 +277,7 @@ describe('buildSpec --privileged', () => {
 
 describe('buildSpec --read-only', () => {
   const { spec } = build({ 'read-only': true, tmpfs: ['/run'] }, {
-    mounts: [
-      { type: 'tmpfs', destination: '/run', options: [] },
-      { type: 'bind', source: '/data', destination: '/data', readOnly: false, propagation: 'rprivate' },
-    ],
+    mounts: [{ type: 'bind', source: '/data', destination: '/data', readOnly: false, propagation: 'rprivate' }],
   });
 
   it('makes the rootfs and non-user mounts read-only but keeps /dev, /proc, shm, mqueue, pts and user mounts', () => {
@@ -295,9 +292,8 @@ describe('buildSpec --read-only', () => {
 
 describe('buildSpec mounts', () => {
   it('turns tmpfs requests into tmpfs mounts with Docker\'s defaults merged', () => {
-    const { spec } = build({}, {
-      mounts: [{ type: 'tmpfs', destination: '/scratch', options: ['exec', 'size=64m', 'mode=1777'] }],
-    });
+    const { spec } = build({ tmpfs: ['/scratch:exec,size=64m,mode=1777'] });
+    expect(spec.mounts.filter((m) => m.destination === '/scratch')).toHaveLength(1);
     expect(mount(spec, '/scratch')).toEqual({
       destination: '/scratch',
       type: 'tmpfs',

@@ -6,8 +6,9 @@
  * The caller (the containers service) does, in order:
  * 1. `mergeImageConfig(image, options)` (containers/options.ts): env, entrypoint/cmd, workdir, user;
  * 2. `resolveUser(rootfs, merged.user, options.groupAdd)` (./user.ts);
- * 3. resolves `options.mounts` and `options.volumesFrom` into {@link ResolvedMount}s (volume directories, bind
- *    sources; `-v` creates missing host directories), `options.devices` with `resolveDevice` (./devices.ts),
+ * 3. resolves the bind/volume requests of `options.mounts` and `options.volumesFrom` into {@link ResolvedMount}s
+ *    (volume directories, bind sources; `-v` creates missing host directories; tmpfs requests are taken from
+ *    the options by the builder), `options.devices` with `resolveDevice` (./devices.ts),
  *    `--pid/--ipc container:x` into the other container's PID, the network namespace, and the hostname;
  * 4. `readHostFacts({ devices: options.privileged })` (./host.ts) and, for `--init`, `findInitBinary()`;
  * 5. {@link buildSpec}, then writes `serializeSpec(spec)` (./serialize.ts) to the bundle's config.json.
@@ -74,7 +75,10 @@ export interface SpecInput {
   network: NetworkNamespace;
   /** PIDs of the containers named by `--pid container:x` and `--ipc container:x`. */
   joined?: { pid?: number; ipc?: number };
-  /** `options.mounts` and `options.volumesFrom`, resolved. */
+  /**
+   * The bind and volume requests of `options.mounts`, and `options.volumesFrom`, resolved to host paths. The tmpfs
+   * requests of `options.mounts` are added by the builder itself (they need no resolution).
+   */
   mounts: readonly ResolvedMount[];
   user: ResolvedUser;
   /** `options.devices`, looked up on the host. */
@@ -261,7 +265,13 @@ function mounts(input: SpecInput, extra: Mount[]): Mount[] {
   const o = input.options;
   const user: Mount[] = [];
   const userTargets = new Set<string>();
-  for (const m of input.mounts) {
+  // tmpfs requests need nothing from the host, so they come straight from the options (unless the caller
+  // resolved something else at the same target).
+  const resolvedTargets = new Set(input.mounts.map((m) => m.destination));
+  const tmpfs: ResolvedMount[] = o.mounts.flatMap((m) =>
+    m.type === 'tmpfs' && !resolvedTargets.has(m.target) ? [{ type: 'tmpfs' as const, destination: m.target, options: m.options }] : [],
+  );
+  for (const m of [...input.mounts, ...tmpfs]) {
     userTargets.add(m.destination);
     if (m.type === 'tmpfs') {
       let options: string[];
