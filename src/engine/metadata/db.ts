@@ -35,7 +35,7 @@
  *     index content_digest(digest)         "does any namespace still use this blob?"
  *
  *   ingests                                (metadata/content-store.ts) an upload in progress
- *     *namespace        TEXT -> namespaces
+ *     *namespace        TEXT -> namespaces (cascade: ingests do not keep a namespace alive)
  *     *ref              TEXT               caller's name for it; data in content/ingest/<sha256(ns NUL ref)>/
  *      expected         TEXT NULL          digest the data must have
  *      total            INTEGER NULL       size the data must have
@@ -59,7 +59,7 @@
  *     unique (namespace, snapshotter, key); index snapshots_parent(parent_id)
  *
  *   leases                                 (metadata/leases.ts)
- *     *namespace        TEXT -> namespaces
+ *     *namespace        TEXT -> namespaces (cascade)
  *     *id               TEXT
  *      labels           TEXT (json)        containerd.io/gc.expire = RFC 3339 expiry
  *      created_at
@@ -71,6 +71,9 @@
  *
  *   gc_roots_<component>  (VIEW)           roots other components declare (see metadata/gc.ts, gcRootsView):
  *      namespace, type, id                 e.g. images -> ('content', target digest)
+ *
+ * A namespaced table references namespaces(name) from a column named `namespace`; without ON DELETE CASCADE its
+ * rows keep the namespace from being removed (namespaces.ts finds such tables through the foreign keys).
  */
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
