@@ -12,6 +12,8 @@
  * - {@link purgeContainerRules}: removes rules the bridge and portmap plugins left for a container when its network
  *   namespace disappeared before DEL (the bridge plugin finds the addresses to unmasquerade inside the namespace,
  *   so without it its DEL leaves the masquerade chain behind).
+ * - {@link purgeBridgeRules}: removes the firewall plugin's per-bridge isolation rules (CNI-ISOLATION-STAGE-1/2),
+ *   which its DEL never removes, when the network and its bridge go away.
  *
  * Everything goes through the `iptables`/`ip6tables` commands, which here are the nf_tables backend.
  */
@@ -180,5 +182,41 @@ export async function purgeContainerRules(containerId: string, log?: Logger): Pr
     if (script === '') continue;
     const r = await runCommand(`${bin(family)}-restore`, ['--noflush'], { input: script });
     if (r.code !== 0) log?.warn('could not purge iptables rules', { container: containerId, error: r.stderr.trim() });
+  }
+}
+
+/**
+ * Builds an `iptables-restore --noflush` script deleting the rules that match `-i <bridge>` or `-o <bridge>` in
+ * the firewall plugin's isolation chains. Pure; exported for tests. '' when there is nothing to delete.
+ */
+export function bridgeRulesScript(dump: string, bridge: string): string {
+  let table = '';
+  const byTable = new Map<string, string[]>();
+  for (const line of dump.split('\n')) {
+    if (line.startsWith('*')) {
+      table = line.slice(1).trim();
+      continue;
+    }
+    if (!line.startsWith('-A CNI-ISOLATION-STAGE-')) continue;
+    const w = splitRule(line);
+    const i = w.indexOf('-i');
+    const o = w.indexOf('-o');
+    if ((i === -1 || w[i + 1] !== bridge) && (o === -1 || w[o + 1] !== bridge)) continue;
+    const list = byTable.get(table) ?? [];
+    byTable.set(table, list);
+    list.push(['-D', ...w.slice(1)].map(quoteArg).join(' '));
+  }
+  let script = '';
+  for (const [t, deletes] of byTable) script += `*${t}\n${deletes.join('\n')}\nCOMMIT\n`;
+  return script;
+}
+
+/** Deletes the firewall plugin's isolation rules for a bridge that is going away. */
+export async function purgeBridgeRules(bridge: string, log?: Logger): Promise<void> {
+  for (const family of [4, 6] as const) {
+    const script = bridgeRulesScript(await save(family, 'filter'), bridge);
+    if (script === '') continue;
+    const r = await runCommand(`${bin(family)}-restore`, ['--noflush'], { input: script });
+    if (r.code !== 0) log?.warn('could not remove isolation rules', { bridge, error: r.stderr.trim() });
   }
 }

@@ -51,6 +51,7 @@ import {
   parseIp,
   type Cidr,
 } from '../ip.js';
+import { purgeBridgeRules } from '../iptables.js';
 import { runCommand } from '../run-command.js';
 import type { CniConfList, CniPluginConf } from './types.js';
 
@@ -778,7 +779,10 @@ export async function removeNetworkConfig(env: NetworkConfigEnv, net: NetworkInf
   await rm(net.file, { force: true });
   if (net.bridge !== undefined) {
     const others = await loadAllNetworks(env);
-    if (!others.some((n) => n.bridge === net.bridge)) await deleteLink(net.bridge);
+    if (!others.some((n) => n.bridge === net.bridge)) {
+      await deleteLink(net.bridge);
+      await purgeBridgeRules(net.bridge, env.log);
+    }
   }
   const ipamRoot = join(resolve(env.dataRoot), 'network', 'ipam');
   if (net.ipamDataDir !== undefined && resolve(net.ipamDataDir).startsWith(ipamRoot + '/')) {
