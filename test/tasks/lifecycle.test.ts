@@ -170,6 +170,61 @@ describe.skipIf(!canRunTasks)('task lifecycle (runc + conmon)', () => {
     expect((await f.tasks.state(f.ctx, id)).status).toBe('running');
   });
 
+  it('records the exit of a task whose conmon died before it, once, and runs the exit command', async () => {
+    const id = f.newId();
+    const created = await f.tasks.create(f.ctx, {
+      id,
+      bundle: f.bundle(id, { args: ['sleep', '1000'] }),
+      exitCommand: f.exitCommand,
+    });
+    await f.tasks.start(f.ctx, id);
+    process.kill(created.conmonPid!, 'SIGKILL');
+    await eventually(() => !isConmon(created.conmonPid!));
+    // Killed behind our back: nobody saw why it died.
+    process.kill(created.pid, 'SIGKILL');
+    await eventually(async () => (await f.tasks.state(f.ctx, id)).status === 'stopped');
+    const st = await f.tasks.state(f.ctx, id);
+    expect(st.exit).toMatchObject({ exitCode: 255, source: 'unknown' });
+    expect(await f.tasks.waitExit(f.ctx, id)).toMatchObject({ exitCode: 255 });
+    expect(await eventually(() => fs.existsSync(f.exitLog) && fs.readFileSync(f.exitLog, 'utf8'))).toBe('internal\ncleanup\n--flag=x\n--\n');
+    await f.tasks.delete(f.ctx, id);
+  });
+
+  it('ends an attach session when the operation is aborted (CLI interrupted)', async () => {
+    const id = f.newId();
+    await f.tasks.create(f.ctx, { id, bundle: f.bundle(id, { args: ['cat'] }), stdin: true, stdinOnce: true });
+    await f.tasks.start(f.ctx, id);
+    const ac = new AbortController();
+    const input = new PassThrough();
+    const out = collector();
+    const session = await f.tasks.attach({ ...f.ctx, signal: ac.signal }, id, { stdin: input, stdout: out.stream });
+    input.write('ping\n');
+    await eventually(() => out.text() === 'ping\n');
+    ac.abort();
+    expect((await session.done).reason).toBe('canceled');
+    // Disconnecting a stdin-once client closes the container's stdin: cat sees EOF and exits.
+    expect((await f.tasks.waitExit(f.ctx, id, { timeoutMs: 30_000 })).exitCode).toBe(0);
+    expect(input.listenerCount('data')).toBe(0);
+  });
+
+  it('rotates the log at --log-size-max, keeping the newest lines', async () => {
+    const id = f.newId();
+    await f.tasks.create(f.ctx, {
+      id,
+      bundle: f.bundle(id, { args: ['sh', '-c', 'i=0; while [ $i -lt 100 ]; do echo line$i; i=$((i+1)); sleep 0.01; done'] }),
+      logPath: f.logPath(id),
+      logSizeMax: 1000,
+    });
+    await f.tasks.start(f.ctx, id);
+    await f.tasks.waitExit(f.ctx, id);
+    expect(fs.statSync(f.logPath(id)).size).toBeLessThanOrEqual(1000);
+    const lines: string[] = [];
+    for await (const e of readLogs(f.logPath(id))) lines.push(e.data.toString());
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.length).toBeLessThan(100);
+    expect(lines.at(-1)).toBe('line99\n');
+  });
+
   it('stops: the stop signal first, SIGKILL after the timeout', async () => {
     const graceful = f.newId();
     const stubborn = f.newId();
@@ -286,6 +341,9 @@ describe.skipIf(!canRunTasks)('task lifecycle (runc + conmon)', () => {
     expect(st.status).toBe('running');
     expect(st.monitor.alive).toBe(false);
     expect(st.pid).toBe(created.pid);
+    // Nobody serves its stdio or pty any more.
+    await expect(f.tasks.attach(f.ctx, id, {})).rejects.toSatisfy((e) => hasCode(e, 'unavailable'));
+    await expect(f.tasks.resize(f.ctx, id, { rows: 1, cols: 1 })).rejects.toSatisfy((e) => hasCode(e, 'unavailable'));
     const exit = await f.tasks.stop(f.ctx, id, { timeoutSeconds: 1 });
     expect(exit).toMatchObject({ exitCode: 137, source: 'inferred' });
     expect((await f.tasks.state(f.ctx, id)).status).toBe('stopped');

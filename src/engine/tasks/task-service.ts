@@ -103,6 +103,7 @@ export interface ExitStatus {
   /**
    * `monitor`: conmon recorded it. `inferred`: the monitor was gone; the process died after our signal n (128+n).
    * `unknown`: the monitor was gone and we do not know why it died (255, as Docker reports lost exits).
+   * Once the task is deleted only the code is kept, and the source reads as `monitor`.
    */
   readonly source: 'monitor' | 'inferred' | 'unknown';
 }
@@ -210,6 +211,8 @@ interface TaskRecord {
   conmonStartTime?: number;
   /** The last signal we sent, for inferring an exit status when the monitor is gone. */
   lastSignal?: { number: number; at: string };
+  /** Set when we wrote the exit file because the monitor was gone. */
+  lostExit?: 'inferred' | 'unknown';
 }
 
 async function readRecord(l: TaskLayout): Promise<TaskRecord | undefined> {
@@ -240,6 +243,14 @@ async function readExitFile(file: string): Promise<ExitStatus | undefined> {
     if (isErrno(err, 'ENOENT')) return undefined;
     throw err;
   }
+}
+
+/** The exit file, with the source we noted in the record when we wrote it ourselves. */
+async function readExit(l: TaskLayout, r?: TaskRecord): Promise<ExitStatus | undefined> {
+  const exit = await readExitFile(l.exitFile);
+  if (!exit) return undefined;
+  const source = (r ?? (await readRecord(l)))?.lostExit;
+  return source ? { ...exit, source } : exit;
 }
 
 function readHostCapabilities(): string[] {
@@ -320,8 +331,9 @@ export function createTaskService(opts: TaskServiceOptions): TaskService {
     const guess = inferredExit(r);
     await fsp.mkdir(l.exitDir, { recursive: true });
     const created = await createFileExclusive(l.exitFile, String(guess.exitCode));
-    const status = created ? guess : ((await readExitFile(l.exitFile)) ?? guess);
+    const status = created ? guess : ((await readExit(l)) ?? guess);
     if (created) {
+      await patchRecord(l, { lostExit: guess.source === 'inferred' ? 'inferred' : 'unknown' });
       ctx.log.warn('task monitor was gone; recorded the exit status ourselves', { id: r?.id, exitCode: status.exitCode });
       const cmd = r?.exitCommand;
       if (runExitCommand && cmd && cmd.length > 0) {
@@ -337,17 +349,30 @@ export function createTaskService(opts: TaskServiceOptions): TaskService {
     return status;
   }
 
-  /** The reconciled state from its three sources. */
-  async function reconcile(ctx: OpContext, id: string, rs: RuncState | undefined, r: TaskRecord | undefined): Promise<TaskState> {
+  /**
+   * The reconciled state from its three sources. With `repair`, a stopped task of ours whose monitor is gone
+   * gets its exit recorded and its exit command run now (once), so a lost conmon does not leave the container
+   * half-exited; without, the status is only computed.
+   */
+  async function reconcile(
+    ctx: OpContext,
+    id: string,
+    rs: RuncState | undefined,
+    r: TaskRecord | undefined,
+    repair = true,
+  ): Promise<TaskState> {
     const l = layoutOf(ctx.namespace, id);
-    const [exit, alive] = await Promise.all([readExitFile(l.exitFile), monitorAlive(r)]);
+    const [exit, alive] = await Promise.all([readExit(l, r), monitorAlive(r)]);
     if (!rs && !r) {
       throw notFound({ kind: 'task', ref: id });
     }
     // A record without runc state: runc's container was deleted under us, or create died half-way.
     const status: TaskStatus = rs ? statusFromRunc(rs.status) : 'stopped';
     let exitStatus: ExitStatus | undefined;
-    if (status === 'stopped') exitStatus = exit ?? (alive ? undefined : inferredExit(r));
+    if (status === 'stopped') {
+      exitStatus = exit;
+      if (!exitStatus && !alive) exitStatus = repair && r ? await recordLostExit(ctx, l, r, true) : inferredExit(r);
+    }
     return {
       id,
       status,
@@ -416,7 +441,7 @@ export function createTaskService(opts: TaskServiceOptions): TaskService {
     try {
       let lastCheck = 0;
       for (;;) {
-        const exit = await readExitFile(l.exitFile);
+        const exit = await readExit(l);
         if (exit) return exit;
         ensureNotAborted(ctx, `waiting for task "${id}"`);
         if (deadline !== undefined && Date.now() >= deadline) throw deadlineExceeded(`waiting for task "${id}" to exit: timed out`);
@@ -425,7 +450,7 @@ export function createTaskService(opts: TaskServiceOptions): TaskService {
           lastCheck = Date.now();
           const r = await readRecord(l);
           if (!(await monitorAlive(r))) {
-            const exitNow = await readExitFile(l.exitFile);
+            const exitNow = await readExit(l, r);
             if (exitNow) return exitNow;
             const initAlive = r?.pid !== undefined && (await isProcessAlive(r.pid, { startTime: r.pidStartTime }));
             if (!initAlive) {
@@ -676,9 +701,9 @@ export function createTaskService(opts: TaskServiceOptions): TaskService {
       const [rs, r] = await Promise.all([runcState(ctx, id), readRecord(l)]);
       if (!rs && !r) {
         // Nothing left but perhaps the exit file: deleting twice is fine.
-        return readExitFile(l.exitFile);
+        return readExit(l);
       }
-      const st = await reconcile(ctx, id, rs, r);
+      const st = await reconcile(ctx, id, rs, r, false);
       if ((st.status === 'running' || st.status === 'paused') && !o.force) throw illegalTransition(id, st.status, 'delete');
       const runc = runcFor(ctx.namespace);
       if (rs) {
@@ -687,7 +712,7 @@ export function createTaskService(opts: TaskServiceOptions): TaskService {
         }
         await runc.delete(id, { force: st.status !== 'stopped', signal: ctx.signal });
       }
-      let exit = await readExitFile(l.exitFile);
+      let exit = await readExit(l, r);
       if (!exit && st.status !== 'created') {
         // A live monitor writes the status once it has drained the output; give it a moment.
         if (st.monitor.alive) exit = await waitFor(ctx, id, 5_000);
@@ -774,7 +799,7 @@ export function createTaskService(opts: TaskServiceOptions): TaskService {
     waitExit,
 
     async readExitCode(ctx, id) {
-      return readExitFile(layoutOf(ctx.namespace, id).exitFile);
+      return readExit(layoutOf(ctx.namespace, id));
     },
   };
   return service;
