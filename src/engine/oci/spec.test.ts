@@ -495,10 +495,11 @@ describe('buildSpec security options', () => {
     expect(tuned.readonlyPaths).not.toContain('/proc/sys');
   });
 
-  it('records apparmor and labels as warnings', () => {
-    const { spec, warnings } = build({ 'security-opt': ['apparmor=docker-default', 'label=disable'] });
+  it('accepts apparmor and labels, ignoring them with a note (no warning, as Docker on such hosts)', () => {
+    const { spec, warnings, notes } = build({ 'security-opt': ['apparmor=docker-default', 'label=disable'] });
     expect(spec.process.apparmorProfile).toBeUndefined();
-    expect(warnings).toHaveLength(2);
+    expect(warnings).toEqual([]);
+    expect(notes).toHaveLength(2);
   });
 
   it('carries hooks and annotations', () => {

@@ -24,7 +24,7 @@
  */
 import path from 'node:path';
 import { type ContainerCreateOptions, type MergedConfig, replaceOrAppendEnv } from '../containers/options.js';
-import { failedPrecondition, invalidArgument } from '../errdefs.js';
+import { failedPrecondition, internal, invalidArgument } from '../errdefs.js';
 import { effectiveCapabilities } from './caps.js';
 import {
   CONTAINER_INIT_PATH,
@@ -96,8 +96,10 @@ export interface SpecInput {
 
 export interface BuildSpecResult {
   spec: Spec;
-  /** Things Docker would print as `WARNING:` (settings accepted but not applied on this host). */
+  /** What Docker prints as `WARNING:` at create (a setting this host cannot apply, e.g. swap limits). */
   warnings: string[];
+  /** Settings accepted and silently ignored, as Docker does on hosts without them (AppArmor, SELinux): debug logs. */
+  notes: string[];
 }
 
 /** The default cgroupsPath (cgroupfs driver): `/nerdctl/<namespace>/<id>`, or under `--cgroup-parent`. */
@@ -115,6 +117,7 @@ export function defaultCgroupsPath(namespace: string, id: string, cgroupParent?:
 export function buildSpec(input: SpecInput): BuildSpecResult {
   const { options: o, config, host } = input;
   const warnings: string[] = [];
+  const notes: string[] = [];
 
   // Namespaces decide several things below.
   const pidPrivate = o.pid.kind === 'private';
@@ -165,8 +168,8 @@ export function buildSpec(input: SpecInput): BuildSpecResult {
   if (rlimits.length) spec.process.rlimits = rlimits;
   if (o.oomScoreAdj !== undefined) spec.process.oomScoreAdj = o.oomScoreAdj;
   if (!utsHost) spec.hostname = input.hostname;
-  if (o.security.apparmor) warnings.push(`AppArmor profile "${o.security.apparmor}" ignored: AppArmor is not supported`);
-  if (o.security.labels.length) warnings.push('SELinux labels ignored: SELinux is not supported');
+  if (o.security.apparmor) notes.push(`AppArmor profile "${o.security.apparmor}" ignored: AppArmor is not supported`);
+  if (o.security.labels.length) notes.push('SELinux labels ignored: SELinux is not supported');
 
   const linux: Linux = spec.linux;
   linux.namespaces = namespaces(input);
@@ -191,7 +194,7 @@ export function buildSpec(input: SpecInput): BuildSpecResult {
   const devices: Device[] = [];
   let deviceRules: DeviceCgroupRule[];
   if (o.privileged) {
-    if (!host.devices) throw new Error('buildSpec: host.devices must be read for a privileged container');
+    if (!host.devices) throw internal('buildSpec: host.devices must be read for a privileged container');
     devices.push(...host.devices.map((d) => ({ ...d })));
     for (const r of input.devices ?? []) {
       // A device mapped to another path is added; one at its host path is already there.
@@ -235,7 +238,7 @@ export function buildSpec(input: SpecInput): BuildSpecResult {
   const annotations = { ...o.annotations, ...input.annotations };
   if (Object.keys(annotations).length) spec.annotations = annotations;
   if (input.hooks) spec.hooks = structuredClone(input.hooks);
-  return { spec, warnings };
+  return { spec, warnings, notes };
 }
 
 function namespaces(input: SpecInput): Namespace[] {
@@ -257,7 +260,7 @@ function namespaces(input: SpecInput): Namespace[] {
 
 function joinedPid(input: SpecInput, which: 'pid' | 'ipc'): number {
   const pid = input.joined?.[which];
-  if (pid === undefined) throw new Error(`buildSpec: joined.${which} must be given for --${which} container:`);
+  if (pid === undefined) throw internal(`buildSpec: joined.${which} must be given for --${which} container:`);
   return pid;
 }
 
