@@ -35,7 +35,7 @@ import {
   type NetworkInfo,
 } from './cni/config.js';
 import { addNetworkList, delNetworkList, sandboxAddresses, type CniRuntime } from './cni/exec.js';
-import type { CniCapabilityArgs, CniConfList, CniPortMapping } from './cni/types.js';
+import type { CniCapabilityArgs, CniConfList, CniPortMapping, CniResult } from './cni/types.js';
 import { pidAlive, type EndpointRecord, type EndpointStore, type NetworkEndpointRecord } from './endpoint-store.js';
 import { buildHostsFile, resolveExtraHosts, type ExtraHost, type HostsRecord } from './hosts.js';
 import { peersOf, refreshHostsFiles, rewriteInPlace } from './hosts-sync.js';
@@ -45,6 +45,7 @@ import { createNetns, netnsExists, netnsNameFor, netnsPath, removeNetns } from '
 import { allocatePorts, ephemeralPortRange, type Binding } from './port-allocator.js';
 import type { PortMapping, PortProtocol, PortSpec } from './ports.js';
 import { buildResolvConf, readHostResolvConf, type DnsOptions } from './resolv.js';
+import { runCommand } from './run-command.js';
 
 /** What attach/detach need: where networks live, the store, the plugins, the caller's namespace and logger. */
 export interface AttachContext {
@@ -280,9 +281,35 @@ async function addEndpoint(c: AttachContext, rec: EndpointRecord, ep: NetworkEnd
   }
 }
 
+/**
+ * The ADD result as the plugins would have returned it, rebuilt from the interface inside the namespace, for a
+ * record whose result was never saved (an interrupted attach). Without it the firewall plugin's DEL, which finds
+ * its rules by the result's addresses, would leave them behind.
+ */
+async function resultFromNetns(rec: EndpointRecord, ep: NetworkEndpointRecord): Promise<CniResult | undefined> {
+  if (rec.netns === undefined) return undefined;
+  const r = await runCommand('ip', ['-j', '-n', rec.netns.name, 'addr', 'show', 'dev', ep.ifname]);
+  if (r.code !== 0) return undefined;
+  try {
+    const [link] = JSON.parse(r.stdout) as { address?: string; addr_info?: { family: string; local: string; prefixlen: number; scope: string }[] }[];
+    const ips = (link?.addr_info ?? [])
+      .filter((a) => a.scope === 'global')
+      .map((a) => ({ address: `${a.local}/${a.prefixlen}`, interface: 0 }));
+    if (ips.length === 0) return undefined;
+    return {
+      cniVersion: ep.conflist.cniVersion,
+      interfaces: [{ name: ep.ifname, ...(link?.address ? { mac: link.address } : {}), sandbox: rec.netns.path }],
+      ips,
+    };
+  } catch {
+    return undefined;
+  }
+}
+
 /** CNI DEL for one endpoint (idempotent), plus our rule, plus a purge when the namespace is gone. */
 async function delEndpoint(c: AttachContext, rec: EndpointRecord, ep: NetworkEndpointRecord, nsPresent: boolean): Promise<void> {
   for (const ip of ep.forwardRules ?? []) await removeForwardRule(ip, rec.containerId);
+  const cached = ep.result ?? (nsPresent ? await resultFromNetns(rec, ep) : undefined);
   try {
     await delNetworkList(
       { ...c.cni, log: c.log },
@@ -294,7 +321,7 @@ async function delEndpoint(c: AttachContext, rec: EndpointRecord, ep: NetworkEnd
         args: ep.args,
         capabilityArgs: ep.capabilityArgs,
       },
-      ep.result,
+      cached,
     );
   } finally {
     if (!nsPresent) await purgeContainerRules(rec.containerId, c.log);
@@ -430,6 +457,8 @@ export async function attachNetworks(c: AttachContext, opts: AttachOptions): Pro
     for (const ep of rec.networks) {
       added.push(ep);
       await addEndpoint(c, rec, ep);
+      // Persist each result at once: DEL needs it (the firewall plugin removes its rules by the result's IPs).
+      await c.store.withLock(async () => c.store.put(rec));
     }
     await writeEtcFiles(c, opts, extraHosts, req.mode);
     await c.store.withLock(async () => {
@@ -458,6 +487,7 @@ async function undoAttach(c: AttachContext, rec: EndpointRecord, added: NetworkE
       c.log.warn('rollback: network cleanup failed', { network: ep.networkName, error: err });
     });
   }
+  if (nsPresent) await purgeContainerRules(rec.containerId, c.log);
   if (nsCreated && clean) {
     await removeNetns(rec.netns!.name).catch((err: unknown) => c.log.warn('rollback: netns removal failed', { error: err }));
   }
@@ -474,9 +504,11 @@ async function undoAttach(c: AttachContext, rec: EndpointRecord, added: NetworkE
  * @throws failed-precondition when a plugin's DEL failed (the record stays for a retry)
  */
 export async function detachNetworks(c: AttachContext, containerId: string): Promise<void> {
+  let wasIncomplete = false;
   const rec = await c.store.withLock(async () => {
     const r = c.store.get(containerId);
     if (r === undefined) return undefined;
+    wasIncomplete = r.state === 'attaching';
     r.state = 'detaching';
     c.store.put(r);
     // Peers lose this container's names right away.
@@ -498,6 +530,8 @@ export async function detachNetworks(c: AttachContext, containerId: string): Pro
       firstErr ??= wrap(err, `network "${ep.networkName}"`, 'failed-precondition');
     }
   }
+  // A record left `attaching` by an interrupted attach may lack results and rule addresses: sweep by container ID.
+  if (wasIncomplete && nsPresent) await purgeContainerRules(containerId, c.log);
   if (firstErr === undefined && rec.netns !== undefined) {
     try {
       await removeNetns(rec.netns.name);

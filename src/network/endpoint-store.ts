@@ -122,16 +122,24 @@ export class EndpointStore {
   /** Marks the async context of the current lock holder, so nested calls (and only they) skip the queue. */
   #holder = new AsyncLocalStorage<true>();
 
-  constructor(dataRoot: string, busyTimeoutMs = 60_000) {
+  #lockTimeoutMs: number;
+
+  constructor(dataRoot: string, lockTimeoutMs = 60_000) {
+    this.#lockTimeoutMs = lockTimeoutMs;
     const dir = join(dataRoot, 'network');
     mkdirSync(dir, { recursive: true, mode: 0o711 });
     this.path = join(dir, 'network.db');
     const binding = nativeBinding();
     try {
-      this.#db = new Database(this.path, { timeout: busyTimeoutMs, ...(binding ? { nativeBinding: binding } : {}) });
+      // Opening may have to wait for the first creator of the file; SQLite's busy handler sleeps synchronously.
+      this.#db = new Database(this.path, { timeout: 5000, ...(binding ? { nativeBinding: binding } : {}) });
       if (this.#db.pragma('journal_mode', { simple: true }) !== 'wal') this.#db.pragma('journal_mode = WAL');
       this.#db.pragma('synchronous = FULL');
       this.#db.exec(schema);
+      // From here on, waiting for the writer lock is done asynchronously in withLock: a synchronous busy wait would
+      // block the event loop, and with it a lock holder in this same process (a deadlock until the timeout).
+      // Readers never wait in WAL mode.
+      this.#db.pragma('busy_timeout = 0');
     } catch (err) {
       throw classify(err, `open network database ${this.path}`);
     }
@@ -144,11 +152,7 @@ export class EndpointStore {
   withLock<T>(fn: () => Promise<T>): Promise<T> {
     if (this.#holder.getStore() === true) return fn();
     const run = async (): Promise<T> => {
-      try {
-        this.#db.exec('BEGIN IMMEDIATE');
-      } catch (err) {
-        throw classify(err, 'lock network database');
-      }
+      await this.#begin();
       try {
         const out = await this.#holder.run(true, fn);
         this.#db.exec('COMMIT');
@@ -161,6 +165,22 @@ export class EndpointStore {
     const p = this.#queue.then(run, run);
     this.#queue = p.catch(() => {});
     return p;
+  }
+
+  /** BEGIN IMMEDIATE, retried with a growing pause while another connection holds the writer lock. */
+  async #begin(): Promise<void> {
+    const deadline = Date.now() + this.#lockTimeoutMs;
+    for (let pause = 2; ; pause = Math.min(pause * 2, 100)) {
+      try {
+        this.#db.exec('BEGIN IMMEDIATE');
+        return;
+      } catch (err) {
+        const code = (err as { code?: unknown }).code;
+        const busy = typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
+        if (!busy || Date.now() > deadline) throw classify(err, 'lock network database');
+      }
+      await new Promise((r) => setTimeout(r, pause));
+    }
   }
 
   get(containerId: string): EndpointRecord | undefined {

@@ -226,6 +226,33 @@ describe.skipIf(!canRun)('attach and detach', () => {
     expect(env.nets.getAttachment(a.id)).toBeUndefined();
   });
 
+  it('finishes an interrupted attach whose results were never recorded', async () => {
+    const [subnet] = freeSubnets(1);
+    const net = await env.nets.createNetwork(env.ctx, { name: `${env.id}-n`, subnets: [subnet!] });
+    const a = newContainer();
+    const r = await env.nets.attach(env.ctx, {
+      containerId: a.id,
+      hostname: 'a',
+      network: { mode: 'cni', networks: [{ network: net.name }] },
+      ports: [{ hostIp: '127.0.0.1', containerPort: 80, protocol: 'tcp' }],
+    });
+    const ip = r.endpoints[0]!.ipAddress!;
+    expect(iptablesDump()).toContain(`${ip}/32`);
+    // As if the attaching process had been killed right after CNI ADD: no result, no rule list, owner gone.
+    await env.nets.store.withLock(async () => {
+      const rec = env.nets.store.get(a.id)!;
+      for (const ep of rec.networks) {
+        delete ep.result;
+        delete ep.forwardRules;
+      }
+      env.nets.store.put({ ...rec, state: 'attaching', pid: 2 ** 22 + 1 });
+    });
+    await env.nets.detach(env.ctx, a.id);
+    expect(iptablesDump()).not.toContain(`${ip}/32`);
+    expect(iptablesDump()).not.toContain(a.id);
+    expect(ipamAllocations(net.ipamDataDir)).toEqual([]);
+  });
+
   it('connects and disconnects a second network, keeping hosts files right', async () => {
     const [s1, s2] = freeSubnets(2);
     const n1 = await env.nets.createNetwork(env.ctx, { name: `${env.id}-1`, subnets: [s1!] });

@@ -214,6 +214,18 @@ export async function httpGet(url: string, timeoutMs = 3000): Promise<string> {
   });
 }
 
+/**
+ * GETs a URL from inside a network namespace with Node's http client (Debian's static busybox wget crashes in
+ * its resolver). Returns the body, or '' on failure.
+ */
+export function httpGetInNetns(netns: string, url: string): { body: string; error: string } {
+  const script =
+    'require("http").get(process.argv[1],{timeout:3000},r=>{let b="";r.on("data",d=>b+=d);r.on("end",()=>process.stdout.write(b))})' +
+    '.on("timeout",function(){this.destroy(new Error("timeout"))}).on("error",e=>{process.stderr.write(String(e.code||e.message));process.exit(1)})';
+  const r = sh('ip', ['netns', 'exec', netns, process.execPath, '-e', script, url]);
+  return { body: r.stdout, error: r.stderr };
+}
+
 /** Retries `fn` until it returns true or the deadline passes (servers need a moment to listen). */
 export async function waitFor(fn: () => Promise<boolean> | boolean, timeoutMs = 5000): Promise<boolean> {
   const end = Date.now() + timeoutMs;
