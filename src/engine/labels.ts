@@ -35,6 +35,8 @@ export const Nerdctl = {
   buildCache: 'nerdctl/build-cache',
   /** On a CNI conflist (`nerdctlLabels`): this is the default network `bridge` (nerdctl's key). */
   defaultNetwork: 'nerdctl/default-network',
+  /** On a committed layer snapshot: the layer's size as Docker counts it (files and symlink targets, in bytes). */
+  layerSize: 'nerdctl/layer.size',
 } as const;
 
 /** Docker Compose v2's labels (docker/compose pkg/api/labels.go). */
