@@ -87,6 +87,11 @@ export interface MainIO {
 export async function main(io: MainIO): Promise<number> {
   const out = makeOutput(io.stdout);
   const err = makeOutput(io.stderr);
+  // Shell completion passes raw, half-typed words: they must not go through the argv parser.
+  if (io.argv[0] === '__complete' || io.argv[0] === '__completeNoDesc') {
+    const { runComplete } = await import('../internal/complete.js');
+    return runComplete(rootSpec, io);
+  }
   let inv: Invocation;
   try {
     inv = parseArgv(rootSpec, io.argv);

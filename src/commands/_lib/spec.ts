@@ -32,7 +32,9 @@ export type CompletionSource =
   | 'dirs'
   | 'snapshots'
   | 'none'
-  | { values: readonly string[] };
+  | { values: readonly string[] }
+  /** `--format` of a listing: `json`, `table` and each field as `{{.Field}}`. */
+  | { format: readonly string[] };
 
 export interface FlagSpec {
   /** `strings`: repeatable, each occurrence adds one value. `count`: `-v -v` counts. */
