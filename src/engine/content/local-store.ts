@@ -26,7 +26,7 @@ export interface LocalStoreOptions {
 
 /** An open ingest's data file, hashing as it is written. Not safe for overlapping calls. */
 export interface IngestFile {
-  /** Bytes in the data file. */
+  /** Bytes written (some may still be buffered: they reach the file before `finish` or `close` returns). */
   readonly offset: number;
   /** Digest of the bytes so far, in the ingest's algorithm. */
   digest(): Digest;
@@ -82,10 +82,18 @@ export interface LocalStore {
 
 const supported = new Set(['sha256', 'sha512']);
 
+/** Small writes are gathered into one buffer of this size: one syscall per 256 KiB instead of one per network chunk. */
+const STAGING = 256 << 10;
+
 class LocalIngestFile implements IngestFile {
   #fh: FileHandle | undefined;
   #hash: Hash;
+  /** Bytes accepted, flushed or not. */
   #offset: number;
+  /** Bytes in the file. */
+  #flushed: number;
+  #staging: Buffer | undefined;
+  #staged = 0;
   readonly #algorithm: string;
   readonly #sync: boolean;
 
@@ -93,6 +101,7 @@ class LocalIngestFile implements IngestFile {
     this.#fh = fh;
     this.#hash = hash;
     this.#offset = offset;
+    this.#flushed = offset;
     this.#algorithm = algorithm;
     this.#sync = sync;
   }
@@ -110,24 +119,53 @@ class LocalIngestFile implements IngestFile {
     return this.#fh;
   }
 
-  async write(chunk: Uint8Array): Promise<void> {
+  async #writeAt(data: Uint8Array): Promise<void> {
     const fh = this.#handle();
     let done = 0;
-    while (done < chunk.byteLength) {
-      const { bytesWritten } = await fh.write(chunk, done, chunk.byteLength - done, this.#offset + done);
+    while (done < data.byteLength) {
+      const { bytesWritten } = await fh.write(data, done, data.byteLength - done, this.#flushed + done);
       done += bytesWritten;
     }
+    this.#flushed += data.byteLength;
+  }
+
+  async #flush(): Promise<void> {
+    if (this.#staged === 0 || this.#staging === undefined) return;
+    const data = this.#staging.subarray(0, this.#staged);
+    this.#staged = 0;
+    await this.#writeAt(data);
+  }
+
+  async write(chunk: Uint8Array): Promise<void> {
+    this.#handle();
     this.#hash.update(chunk);
     this.#offset += chunk.byteLength;
+    if (chunk.byteLength >= STAGING / 2) {
+      await this.#flush();
+      await this.#writeAt(chunk);
+      return;
+    }
+    this.#staging ??= Buffer.allocUnsafe(STAGING);
+    let from = 0;
+    while (from < chunk.byteLength) {
+      const n = Math.min(chunk.byteLength - from, STAGING - this.#staged);
+      this.#staging.set(chunk.subarray(from, from + n), this.#staged);
+      this.#staged += n;
+      from += n;
+      if (this.#staged === STAGING) await this.#flush();
+    }
   }
 
   async reset(): Promise<void> {
     await this.#handle().truncate(0);
     this.#hash = createHash(this.#algorithm);
     this.#offset = 0;
+    this.#flushed = 0;
+    this.#staged = 0;
   }
 
   async finish(): Promise<void> {
+    await this.#flush();
     const fh = this.#handle();
     if (this.#sync) await fh.sync();
     await fh.chmod(0o444);
@@ -136,9 +174,14 @@ class LocalIngestFile implements IngestFile {
   }
 
   async close(): Promise<void> {
-    const fh = this.#fh;
-    this.#fh = undefined;
-    await fh?.close();
+    if (this.#fh === undefined) return;
+    try {
+      await this.#flush();
+    } finally {
+      const fh = this.#fh;
+      this.#fh = undefined;
+      await fh?.close();
+    }
   }
 }
 

@@ -50,6 +50,7 @@ function start(args: object): Running {
   return { events, opened, exit };
 }
 
+// Buffers are compared with equals(): vitest's deep equality walks megabytes byte by byte.
 function pattern(size: number): Buffer {
   const b = Buffer.alloc(size);
   for (let i = 0; i < size; i++) b[i] = i % 251;
@@ -89,7 +90,7 @@ describe('content ingest across processes', () => {
       { event: 'done', result: 'committed' },
       { event: 'done', result: 'already-exists' },
     ]);
-    expect(readFileSync(path.join(dataRoot, 'content', 'blobs', 'sha256', hex))).toEqual(pattern(size));
+    expect(readFileSync(path.join(dataRoot, 'content', 'blobs', 'sha256', hex)).equals(pattern(size))).toBe(true);
     expect(readdirSync(path.join(dataRoot, 'content', 'ingest'))).toEqual([]);
   });
 
@@ -103,26 +104,30 @@ describe('content ingest across processes', () => {
     expect(await b.exit).toBe(0);
     const results = [...a.events, ...b.events].filter((e) => e.event !== 'opened').map((e) => e.result);
     expect(results.sort()).toEqual(['already-exists', 'committed']);
-    expect(readFileSync(path.join(dataRoot, 'content', 'blobs', 'sha256', hex))).toEqual(pattern(size));
+    expect(readFileSync(path.join(dataRoot, 'content', 'blobs', 'sha256', hex)).equals(pattern(size))).toBe(true);
   });
 
   it('resumes in a new process what a killed process left', async () => {
     const dataRoot = mkdtempSync(path.join(work, 'root-'));
-    const args = { dataRoot, namespace: 'default', ref: 'layer-y', size, chunk: 4096, delayMs: 20 };
+    // Big enough that the writer has flushed some of its 256 KiB staging buffer before the kill.
+    const big = 2 << 20;
+    const args = { dataRoot, namespace: 'default', ref: 'layer-y', size: big, chunk: 32 * 1024, delayMs: 20 };
     const p = spawn(process.execPath, [child, JSON.stringify(args)], {
       env: { ...process.env, NODE_PATH: repoModules },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
-    // Kill it after a few chunks.
-    await new Promise<void>((r) => p.stdout.once('data', () => setTimeout(r, 150)));
+    // Kill it part-way (the whole write takes about 1.3 s).
+    await new Promise<void>((r) => p.stdout.once('data', () => setTimeout(r, 500)));
     p.kill('SIGKILL');
     await new Promise((r) => p.on('exit', r));
     const b = start({ ...args, delayMs: 0 });
     expect(await b.exit).toBe(0);
     const opened = b.events.find((e) => e.event === 'opened');
     expect(opened?.offset).toBeGreaterThan(0);
+    expect(opened?.offset).toBeLessThan(big);
     expect(b.events.at(-1)).toEqual({ event: 'done', result: 'committed' });
-    expect(readFileSync(path.join(dataRoot, 'content', 'blobs', 'sha256', hex))).toEqual(pattern(size));
+    const bigHex = createHash('sha256').update(pattern(big)).digest('hex');
+    expect(readFileSync(path.join(dataRoot, 'content', 'blobs', 'sha256', bigHex)).equals(pattern(big))).toBe(true);
   });
 
   it('keeps a leased download in another process intact while collections run', async () => {
@@ -149,7 +154,7 @@ describe('content ingest across processes', () => {
       await st.gc.collect();
       const info = await st.content.info(testContext(), `sha256:${hex}`);
       expect(info.size).toBe(size);
-      expect(readFileSync(path.join(dataRoot, 'content', 'blobs', 'sha256', hex))).toEqual(pattern(size));
+      expect(readFileSync(path.join(dataRoot, 'content', 'blobs', 'sha256', hex)).equals(pattern(size))).toBe(true);
     } finally {
       st.close();
     }
