@@ -82,7 +82,7 @@ async function run(input: Input, root: string, opts: ExtractorOptions, label: st
         const p = reader.write(chunk);
         if (p) await p;
       }
-      if (opts.signal?.aborted) throw canceled(`${label}: canceled`);
+      if (opts.signal?.aborted) throw canceled('canceled');
     }
     reader.finish();
     await ex.finish();

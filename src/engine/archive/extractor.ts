@@ -150,7 +150,7 @@ export class Extractor implements TarSink {
   }
 
   entry(h: TarHeader): void | Promise<void> {
-    if (this.opts.signal?.aborted) throw canceled('apply layer: canceled');
+    if (this.opts.signal?.aborted) throw canceled('canceled');
     this.entries++;
     const parts = cleanArchivePath(h.name);
     try {
