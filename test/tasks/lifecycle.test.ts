@@ -1,6 +1,8 @@
 // Tasks against real runc and conmon: create/start, logs, exit files, the exit command, attach, stop/kill,
 // pause/resume, state reconciliation. Each test makes its own state root, namespace and busybox bundle.
+import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
+import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hasCode } from '../../src/engine/errdefs.js';
@@ -104,25 +106,54 @@ describe.skipIf(!canRunTasks)('task lifecycle (runc + conmon)', () => {
     expect((await f.tasks.waitExit(f.ctx, id)).exitCode).toBe(0);
   });
 
-  it('gives a pty task a terminal and resizes it', async () => {
+  it('gives a pty task a terminal that follows the caller\'s terminal size, and resizes on request', async () => {
     const id = f.newId();
-    const bundle = f.bundle(id, { args: ['sh', '-c', 'tty; stty size; read x; stty size'], terminal: true });
+    const bundle = f.bundle(id, {
+      args: ['sh', '-c', 'tty; stty size; while read x; do stty size; done'],
+      terminal: true,
+    });
     await f.tasks.create(f.ctx, { id, bundle, terminal: true, stdin: true, logPath: f.logPath(id) });
     const input = new PassThrough();
     const out = collector();
-    const session = await f.tasks.attach(f.ctx, id, { stdin: input, stdout: out.stream });
-    await f.tasks.resize(f.ctx, id, { rows: 40, cols: 120 });
+    // Stands in for process.stdout: rows/columns, and a 'resize' event on SIGWINCH.
+    const tty = Object.assign(new EventEmitter(), { rows: 40, columns: 120 });
+    const session = await f.tasks.attach(f.ctx, id, { stdin: input, stdout: out.stream, terminal: tty });
     await f.tasks.start(f.ctx, id);
-    await eventually(() => out.text().includes('40 120'));
-    await f.tasks.resize(f.ctx, id, { rows: 50, cols: 132 });
-    // Give conmon the resize before the line that makes the shell look again.
-    await eventually(async () => {
-      input.write('\r');
-      await new Promise((r) => setTimeout(r, 100));
-      return out.text().includes('50 132');
-    }, 50);
+    // conmon applies sizes asynchronously; nudge the shell until it reports the one we expect.
+    const nudgeUntil = (text: string) =>
+      eventually(async () => {
+        input.write('\r');
+        await new Promise((r) => setTimeout(r, 100));
+        return out.text().includes(text);
+      }, 50);
+    await nudgeUntil('40 120');
+    tty.rows = 50;
+    tty.columns = 132;
+    tty.emit('resize');
+    await nudgeUntil('50 132');
+    await f.tasks.resize(f.ctx, id, { rows: 60, cols: 140 });
+    await nudgeUntil('60 140');
+    input.write(Buffer.from([0x04])); // ^D: end of input on a terminal
     expect((await session.done).reason).toBe('exited');
-    expect(out.text()).toMatch(/^\/dev\/pts\/\d+\r\n40 120\r\n/);
+    expect(out.text()).toMatch(/\/dev\/pts\/\d+\r\n/);
+    expect(tty.listenerCount('resize')).toBe(0);
+  });
+
+  it('attaches through a bundle path longer than a socket address allows', async () => {
+    const id = f.newId();
+    const short = f.bundle(id, { args: ['sh', '-c', 'read x; echo got $x'] });
+    const long = path.join(f.root, 'l'.repeat(50), 'o'.repeat(50), id);
+    fs.mkdirSync(path.dirname(long), { recursive: true });
+    fs.renameSync(short, long);
+    expect(Buffer.byteLength(path.join(long, 'attach'))).toBeGreaterThan(108);
+    await f.tasks.create(f.ctx, { id, bundle: long, stdin: true, stdinOnce: true });
+    const input = new PassThrough();
+    const out = collector();
+    const session = await f.tasks.attach(f.ctx, id, { stdin: input, stdout: out.stream });
+    await f.tasks.start(f.ctx, id);
+    input.end('far\n');
+    expect((await session.done).reason).toBe('exited');
+    expect(out.text()).toBe('got far\n');
   });
 
   it('detaches with the detach keys and lets another client attach', async () => {

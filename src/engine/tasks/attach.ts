@@ -230,13 +230,15 @@ export interface ResizableTerminal {
 
 /**
  * Sends the terminal's size to conmon now and on every 'resize' (SIGWINCH) until the returned function is called.
- * Resize failures (conmon gone) are ignored: the session is ending anyway.
+ * Resolves once the first size is written to the FIFO (conmon applies it moments later, asynchronously: for a
+ * size that must hold before the process starts, put `process.consoleSize` in the bundle's config.json).
+ * Failures (conmon gone) are ignored: the session is ending anyway.
  */
-export function followTerminalSize(ctlFifo: string, tty: ResizableTerminal): () => void {
-  const send = () => {
-    if (tty.rows && tty.columns) void writeControl(ctlFifo, ControlMessage.resize(tty.rows, tty.columns)).catch(() => {});
-  };
-  send();
-  tty.on('resize', send);
-  return () => tty.removeListener('resize', send);
+export async function followTerminalSize(ctlFifo: string, tty: ResizableTerminal): Promise<() => void> {
+  const send = () =>
+    tty.rows && tty.columns ? writeControl(ctlFifo, ControlMessage.resize(tty.rows, tty.columns)).catch(() => {}) : Promise.resolve();
+  const onResize = () => void send();
+  tty.on('resize', onResize);
+  await send();
+  return () => tty.removeListener('resize', onResize);
 }

@@ -186,7 +186,7 @@ export async function runExec(o: RunExecOptions): Promise<ExecResult> {
         detachKeys: o.io?.detachKeys,
         signal: o.signal,
       });
-      if (o.process.terminal && o.io?.terminal) stopResize = followTerminalSize(layout.ctlFifo, o.io.terminal);
+      if (o.process.terminal && o.io?.terminal) stopResize = await followTerminalSize(layout.ctlFifo, o.io.terminal);
     }
     await handle.start();
     const started = await handle.sync.next({ timeoutMs, signal: o.signal, what: 'exec pid' });

@@ -613,7 +613,7 @@ export function createTaskService(opts: TaskServiceOptions): TaskService {
         signal: ctx.signal,
       });
       if (st.terminal && io.terminal) {
-        const stop = followTerminalSize(files.ctlFifo, io.terminal);
+        const stop = await followTerminalSize(files.ctlFifo, io.terminal);
         void session.done.then(stop);
       }
       return session;
