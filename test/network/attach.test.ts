@@ -314,6 +314,44 @@ describe.skipIf(!canRun)('attach and detach', () => {
     expect(netnsList().filter((n) => n === netnsNameFor(a.id) || n === netnsNameFor(b.id))).toEqual([]);
   });
 
+  it('attaches ipvlan endpoints (l2) that reach each other, or fails cleanly without kernel support', async () => {
+    const parent = `${env.id}v`;
+    expect(sh('ip', ['link', 'add', parent, 'type', 'veth', 'peer', 'name', `${env.id}w`]).code).toBe(0);
+    env.links.add(parent);
+    sh('ip', ['link', 'set', `${env.id}w`, 'up']);
+    sh('ip', ['link', 'set', parent, 'up']);
+    const [subnet] = freeSubnets(1);
+    const net = await env.nets.createNetwork(env.ctx, {
+      name: `${env.id}-iv`,
+      driver: 'ipvlan',
+      subnets: [subnet!],
+      options: { parent, ipvlan_mode: 'l2' },
+    });
+    const a = newContainer();
+    const b = newContainer();
+    // Some kernels (this machine's) are built without ipvlan: then attach must fail in one clear line and leave
+    // nothing behind.
+    const probe = `${env.id}q`;
+    const kernelHasIpvlan = sh('ip', ['link', 'add', 'link', parent, 'name', probe, 'type', 'ipvlan', 'mode', 'l2']).code === 0;
+    sh('ip', ['link', 'del', probe]);
+    if (!kernelHasIpvlan) {
+      const err = await env.nets
+        .attach(env.ctx, { containerId: a.id, hostname: 'a', network: { mode: 'cni', networks: [{ network: net.name }] } })
+        .catch((e: unknown) => e);
+      expect(hasCode(err, 'failed-precondition')).toBe(true);
+      expect((err as Error).message).toBe(`network "${net.name}": plugin ipvlan failed (add): failed to create ipvlan: operation not supported`);
+      expect(netnsList()).not.toContain(netnsNameFor(a.id));
+      expect(ipamAllocations(net.ipamDataDir)).toEqual([]);
+      expect(env.nets.getAttachment(a.id)).toBeUndefined();
+      return;
+    }
+    await env.nets.attach(env.ctx, { containerId: a.id, hostname: 'a', network: { mode: 'cni', networks: [{ network: net.name }] } });
+    const rb = await env.nets.attach(env.ctx, { containerId: b.id, hostname: 'b', network: { mode: 'cni', networks: [{ network: net.name }] } });
+    expect(sh('ip', ['-n', netnsNameFor(a.id), '-d', 'link', 'show', 'eth0']).stdout).toMatch(/ipvlan\s+mode l2/);
+    const ping = sh('ip', ['netns', 'exec', netnsNameFor(a.id), 'busybox', 'ping', '-c', '1', '-W', '2', rb.endpoints[0]!.ipAddress!]);
+    expect(ping.code, ping.stdout + ping.stderr).toBe(0);
+  });
+
   it('writes resolv.conf from the host file with --dns options applied', async () => {
     const a = newContainer();
     writeFileSync(a.resolvPath, 'stale content that must go\n');
