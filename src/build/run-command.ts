@@ -65,6 +65,8 @@ export function runArgv(command: CommandLine, heredocs: readonly Heredoc[], shel
 /**
  * The config value of CMD or ENTRYPOINT: exec form as is, shell form as `[...shell, command]` (Docker stores
  * the shell form already wrapped; with `SHELL ["ls"]`, `ENTRYPOINT my entrypoint` gives `["ls", "my entrypoint"]`).
+ * An empty exec form gives `[]`: Docker then stores `Cmd: null` for `CMD []` and an empty `Entrypoint` for
+ * `ENTRYPOINT []` (which also clears an inherited CMD unless this stage set one).
  */
 export function configCommand(command: CommandLine, shell: readonly string[] = DEFAULT_SHELL): string[] {
   return command.form === 'exec' ? [...command.args] : [...shell, command.command];
