@@ -32,6 +32,8 @@ import fsp from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
 import { EngineError, alreadyExists, canceled, deadlineExceeded, findEngineError, hasCode, isErrno, notFound, unavailable } from '../errdefs.js';
 import { nullLogger, type Logger } from '../log.js';
+import { capabilitiesFromMask } from '../oci/caps.js';
+import { parseSignal as parseSignalText, type ParsedSignal } from '../oci/signals.js';
 import type { OpContext } from '../op-context.js';
 import { attach, followTerminalSize, type AttachSession, type ResizableTerminal } from './attach.js';
 import { ControlMessage, conmonCreateArgs, conmonFailure, launchConmon, writeControl } from './conmon.js';
@@ -40,7 +42,6 @@ import { bundleFiles, execLayout, taskLayout, type TaskLayout } from './layout.j
 import { readTaskMetrics, type TaskMetrics } from './metrics.js';
 import { createFileExclusive, findExecutable, isProcessAlive, readProcStat, writeFileAtomic } from './proc.js';
 import { createRunc, type Runc, type RuncState } from './runc.js';
-import { SIGKILL, SIGTERM, parseSignal, type Signal } from './signals.js';
 import { illegalTransition, statusFromRunc, transition, type TaskOperation, type TaskStatus } from './task.js';
 import { filterPsOutput, type TopResult } from './top.js';
 
@@ -254,25 +255,21 @@ async function readExit(l: TaskLayout, r?: TaskRecord): Promise<ExitStatus | und
 }
 
 function readHostCapabilities(): string[] {
-  // Capability names by bit (include/uapi/linux/capability.h).
-  const names = [
-    'CHOWN', 'DAC_OVERRIDE', 'DAC_READ_SEARCH', 'FOWNER', 'FSETID', 'KILL', 'SETGID', 'SETUID', 'SETPCAP',
-    'LINUX_IMMUTABLE', 'NET_BIND_SERVICE', 'NET_BROADCAST', 'NET_ADMIN', 'NET_RAW', 'IPC_LOCK', 'IPC_OWNER',
-    'SYS_MODULE', 'SYS_RAWIO', 'SYS_CHROOT', 'SYS_PTRACE', 'SYS_PACCT', 'SYS_ADMIN', 'SYS_BOOT', 'SYS_NICE',
-    'SYS_RESOURCE', 'SYS_TIME', 'SYS_TTY_CONFIG', 'MKNOD', 'LEASE', 'AUDIT_WRITE', 'AUDIT_CONTROL', 'SETFCAP',
-    'MAC_OVERRIDE', 'MAC_ADMIN', 'SYSLOG', 'WAKE_ALARM', 'BLOCK_SUSPEND', 'AUDIT_READ', 'PERFMON', 'BPF',
-    'CHECKPOINT_RESTORE',
-  ];
   try {
     const m = /^CapBnd:\s*([0-9a-f]+)$/m.exec(fs.readFileSync('/proc/self/status', 'utf8'));
-    const mask = BigInt(`0x${m?.[1] ?? '0'}`);
-    return names.filter((_n, bit) => (mask >> BigInt(bit)) & 1n).map((n) => `CAP_${n}`);
+    return capabilitiesFromMask(m?.[1] ?? '0');
   } catch {
     return [];
   }
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** Docker's signal parsing (engine/oci), for numbers too. */
+function parseSignal(sig: number | string): ParsedSignal {
+  return parseSignalText(String(sig));
+}
+
+const SIGKILL = 9;
+const SIGTERM = 15;
 
 /** How recent a signal must be to explain a death we did not see. */
 const SIGNAL_INFERENCE_WINDOW_MS = 60_000;
@@ -483,12 +480,12 @@ export function createTaskService(opts: TaskServiceOptions): TaskService {
   }
 
   async function kill(ctx: OpContext, id: string, signal: number | string, o: { all?: boolean } = {}): Promise<void> {
-    const sig: Signal = parseSignal(signal);
+    const sig = parseSignal(signal);
     const l = layoutOf(ctx.namespace, id);
     await patchRecord(l, { lastSignal: { number: sig.number, at: new Date().toISOString() } });
     const runc = runcFor(ctx.namespace);
     await checked(ctx, id, 'kill', () => runc.kill(id, sig.number, { all: o.all, signal: ctx.signal }));
-    if (sig.number !== SIGKILL.number) {
+    if (sig.number !== SIGKILL) {
       // A frozen process cannot act on the signal: thaw it, as Docker does (runc thaws by itself for SIGKILL).
       const rs = await runcState(ctx, id);
       if (rs?.status === 'paused') await runc.resume(id, ctx.signal).catch(() => {});
@@ -635,13 +632,13 @@ export function createTaskService(opts: TaskServiceOptions): TaskService {
     kill,
 
     async stop(ctx, id, o = {}) {
-      const sig = parseSignal(o.signal ?? SIGTERM.number);
+      const sig = parseSignal(o.signal ?? SIGTERM);
       const timeout = o.timeoutSeconds ?? 10;
       const st = await state(ctx, id);
       if (st.status === 'stopped' || st.status === 'deleted') return st.exit;
       // Docker: stopping a container that never started does nothing.
       if (st.status === 'created') return undefined;
-      if (timeout !== 0 && sig.number !== SIGKILL.number) {
+      if (timeout !== 0 && sig.number !== SIGKILL) {
         try {
           await kill(ctx, id, sig.number);
         } catch (err) {
@@ -653,7 +650,7 @@ export function createTaskService(opts: TaskServiceOptions): TaskService {
         ctx.log.info('stop signal did not stop the task in time; killing it', { id, signal: sig.name, timeout });
       }
       try {
-        await kill(ctx, id, SIGKILL.number);
+        await kill(ctx, id, SIGKILL);
       } catch (err) {
         if (!hasCode(err, 'failed-precondition') && !hasCode(err, 'not-found')) throw err;
       }
@@ -708,7 +705,7 @@ export function createTaskService(opts: TaskServiceOptions): TaskService {
       const runc = runcFor(ctx.namespace);
       if (rs) {
         if (st.status !== 'stopped') {
-          await patchRecord(l, { lastSignal: { number: SIGKILL.number, at: new Date().toISOString() } });
+          await patchRecord(l, { lastSignal: { number: SIGKILL, at: new Date().toISOString() } });
         }
         await runc.delete(id, { force: st.status !== 'stopped', signal: ctx.signal });
       }
