@@ -338,6 +338,20 @@ describe.skipIf(!canRunTasks)('task lifecycle (runc + conmon)', () => {
     expect(seen.map((e) => e.data.toString()).join('')).toBe('n1\nn2\nn3\n');
   });
 
+  it('lists the namespace\'s tasks with reconciled states', async () => {
+    expect(await f.tasks.list(f.ctx)).toEqual([]);
+    const a = f.newId();
+    const b = f.newId();
+    await f.tasks.create(f.ctx, { id: a, bundle: f.bundle(a, { args: ['sleep', '1000'] }) });
+    await f.tasks.create(f.ctx, { id: b, bundle: f.bundle(b, { args: ['sh', '-c', 'exit 2'] }) });
+    await f.tasks.start(f.ctx, b);
+    await f.tasks.waitExit(f.ctx, b);
+    const byId = new Map((await f.tasks.list(f.ctx)).map((t) => [t.id, t]));
+    expect(byId.get(a)).toMatchObject({ status: 'created', monitor: { alive: true } });
+    expect(byId.get(b)).toMatchObject({ status: 'stopped', pid: 0, exit: { exitCode: 2, source: 'monitor' } });
+    expect(byId.size).toBe(2);
+  });
+
   it('reports stats, pids and top of a running task', async () => {
     const id = f.newId();
     const created = await f.tasks.create(f.ctx, { id, bundle: f.bundle(id, { args: ['sleep', '1000'] }) });
