@@ -22,7 +22,7 @@
  * namespace the OCI spec should use (plain data for the caller).
  */
 import { readFile } from 'node:fs/promises';
-import { alreadyExists, failedPrecondition, invalidArgument, notFound, wrap } from '../engine/errdefs.js';
+import { alreadyExists, canceled, failedPrecondition, invalidArgument, notFound, wrap } from '../engine/errdefs.js';
 import { generateId } from '../engine/identifiers.js';
 import type { Logger } from '../engine/log.js';
 import {
@@ -203,6 +203,10 @@ function canPublish(net: NetworkInfo): boolean {
 }
 
 function planEndpoint(net: NetworkInfo, req: EndpointRequest, ifname: string, mappings: PortMapping[]): NetworkEndpointRecord {
+  if (net.isDefault && (req.aliases?.length ?? 0) > 0) {
+    // Docker's rule: the default bridge has no name resolution, so aliases there would be silently useless.
+    throw invalidArgument('network-scoped alias is supported only for containers in user defined networks');
+  }
   const args: [string, string][] = [];
   const capabilityArgs: CniCapabilityArgs = {};
   const main = net.conflist!.plugins[0];
@@ -281,6 +285,7 @@ async function addEndpoint(c: AttachContext, rec: EndpointRecord, ep: NetworkEnd
       if (a.ipv6.gateway) ep.ipv6Gateway = a.ipv6.gateway;
     }
   } catch (err) {
+    if ((err as { name?: string }).name === 'AbortError') throw canceled(`network "${ep.networkName}": attach canceled`, { cause: err });
     throw wrap(err, `network "${ep.networkName}"`, 'failed-precondition');
   }
   if (ep.portMappings.length > 0) {

@@ -213,6 +213,23 @@ describe.skipIf(!canRun)('attach and detach', () => {
     expect(env.nets.getAttachment(b.id)).toBeUndefined();
   });
 
+  it('rolls back a canceled attach', async () => {
+    const [subnet] = freeSubnets(1);
+    const net = await env.nets.createNetwork(env.ctx, { name: `${env.id}-n`, subnets: [subnet!] });
+    const a = newContainer();
+    const err = await env.nets
+      .attach({ ...env.ctx, signal: AbortSignal.abort() }, { containerId: a.id, hostname: 'a', network: { mode: 'cni', networks: [{ network: net.name }] } })
+      .catch((e: unknown) => e);
+    expect(hasCode(err, 'canceled')).toBe(true);
+    expect(netnsList()).not.toContain(netnsNameFor(a.id));
+    expect(env.nets.getAttachment(a.id)).toBeUndefined();
+    expect(ipamAllocations(net.ipamDataDir)).toEqual([]);
+    const alias = await env.nets
+      .attach(env.ctx, { containerId: a.id, hostname: 'a', network: { mode: 'cni', networks: [{ network: 'bridge', aliases: ['x'] }] } })
+      .catch((e: unknown) => e);
+    expect((alias as Error).message).toBe('network-scoped alias is supported only for containers in user defined networks');
+  });
+
   it('cleans up even when the namespace disappeared before detach', async () => {
     const [subnet] = freeSubnets(1);
     const net = await env.nets.createNetwork(env.ctx, { name: `${env.id}-n`, subnets: [subnet!] });

@@ -684,9 +684,6 @@ export async function createNetworkConfig(
   }
   const [all, visible] = await Promise.all([loadAllNetworks(env), loadNetworks(env, namespace)]);
   if (visible.some((n) => n.name === opts.name)) throw alreadyExists({ kind: 'network', ref: opts.name });
-  for (const p of (env.cniPaths.length > 0 ? [opts.driver ?? 'bridge', 'host-local'] : [])) {
-    await ensurePlugin(env, p);
-  }
   const id = extra.id ?? generateId();
   const list = planNetworkConfig({
     opts,
@@ -697,6 +694,8 @@ export async function createNetworkConfig(
     ...(extra.extraLabels ? { extraLabels: extra.extraLabels } : {}),
     ...(extra.bridgeName ? { bridgeName: extra.bridgeName } : {}),
   });
+  // Every plugin of the chain (and the IPAM plugin) must be installed, or the first container would fail.
+  for (const type of new Set([...list.plugins.map((p) => p.type), 'host-local'])) await ensurePlugin(env, type);
   const file = await writeNetworkConfig(env, namespace, list);
   const st = await stat(file, { bigint: true });
   return networkInfoFromConfList(list, {
