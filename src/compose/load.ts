@@ -12,13 +12,13 @@
  * - a syntax error names the file, line and column.
  */
 import {
+  Document,
   isAlias,
   isMap,
   isScalar,
   isSeq,
   LineCounter,
   parseAllDocuments,
-  type Document,
   type Node as YamlNode,
   type ParsedNode,
 } from 'yaml';
@@ -225,4 +225,24 @@ export function parseComposeFile(text: string, file: string): RawDocument[] {
     });
   });
   return out;
+}
+
+/**
+ * YAML text for `config` output, shaped like go-yaml v3 with `SetIndent(2)`: block style, sequences indented under
+ * their key, strings plain unless they would read as another type (then double-quoted), multi-line strings as
+ * literal blocks, no line folding. `Map`s keep their key order.
+ */
+export function emitYaml(value: unknown): string {
+  const doc = new Document(value, { keepUndefined: false });
+  return doc.toString({
+    indent: 2,
+    indentSeq: true,
+    lineWidth: 0,
+    minContentWidth: 0,
+    defaultStringType: 'PLAIN',
+    defaultKeyType: 'PLAIN',
+    singleQuote: false,
+    nullStr: 'null',
+    blockQuote: 'literal',
+  });
 }
