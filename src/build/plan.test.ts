@@ -136,7 +136,7 @@ describe('planBuild: target and dependencies', () => {
     const p = plan(multi.replace('from=2', 'from=deps'), { target: 'TOOLS' });
     expect(p.target).toBe(1);
     expect(p.order).toEqual([1]);
-    expect(p.globalArgs.get('TARGETSTAGE')).toBe('tools');
+    expect(p.globalArgs.get('TARGETSTAGE')).toBe('TOOLS');
   });
 
   it('suggests a target name', () => {

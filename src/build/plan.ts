@@ -178,7 +178,9 @@ export function planBuild(dockerfile: Dockerfile, options: PlanBuildOptions = {}
   }
 
   // The global scope.
-  const globalArgs = predefinedArgs(buildPlatform, targetPlatform, rawStages[target]?.from.stageName ?? '');
+  // TARGETSTAGE is --target as typed (BuildKit does not lower-case it), else the last stage's name.
+  const targetStage = options.target !== undefined && options.target !== '' ? options.target : (rawStages[target]?.from.stageName ?? '');
+  const globalArgs = predefinedArgs(buildPlatform, targetPlatform, targetStage);
   for (const key of globalArgs.keys()) {
     const given = buildArgs.get(key);
     if (given !== undefined) globalArgs.set(key, given);

@@ -23,6 +23,9 @@
  * (split into words); VOLUME, USER, WORKDIR, STOPSIGNAL; RUN --mount values except `from`. Never: RUN, CMD,
  * ENTRYPOINT, SHELL, HEALTHCHECK text (the shell expands at run time), MAINTAINER, ONBUILD (expanded when the
  * trigger runs), `--from`, `--exclude`.
+ *
+ * Undeclared proxy build args (`--build-arg http_proxy=...` without `ARG http_proxy`) are not visible to
+ * expansion (as in BuildKit); RUN gets them through {@link StageEnvironment.runEnvironment}.
  */
 import type { BuildArgs } from './build-args.js';
 import { isProxyArg } from './build-args.js';
