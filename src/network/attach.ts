@@ -408,6 +408,13 @@ export async function attachNetworks(c: AttachContext, opts: AttachOptions): Pro
   if (hasPorts && publishIdx === -1 && req.mode === 'cni') {
     c.log.warn('ports are not published: none of the networks can publish ports (internal, macvlan or ipvlan)');
   }
+  // Validate every endpoint request (--ip, --ip6, --mac-address, aliases) before taking the lock.
+  targets.forEach((t, i) => planEndpoint(t.net, t.req, `eth${i}`, []));
+  // Debris of an attach whose process died, or of a detach that failed: finish that detach first.
+  const previous = c.store.get(opts.containerId);
+  if (previous !== undefined && previous.state !== 'attached' && !pidAlive(previous.pid)) {
+    await detachNetworks(c, opts.containerId);
+  }
   const ns = { name: netnsNameFor(opts.containerId), path: netnsPath(netnsNameFor(opts.containerId)) };
 
   // 2. allocate ports and record the attachment under the lock
@@ -464,6 +471,9 @@ export async function attachNetworks(c: AttachContext, opts: AttachOptions): Pro
   const added: NetworkEndpointRecord[] = [];
   try {
     try {
+      // A namespace of this name without a record is debris of a killed process (the record is written first):
+      // replace it.
+      if (await netnsExists(ns.name)) await removeNetns(ns.name);
       await createNetns(ns.name);
     } catch (err) {
       throw wrap(err, `container ${opts.containerId.slice(0, 12)}: create network namespace`);
