@@ -5,6 +5,7 @@ import { lstatSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { Readable, Writable } from 'node:stream';
 import tar from 'tar-stream';
 import { encodeHeader, END_OF_ARCHIVE, padding, type TarHeader } from '../../src/engine/archive/tar-header.js';
+import { TarReader } from '../../src/engine/archive/tar-reader.js';
 
 export type PackEntry = Partial<tar.Header> & { name: string; data?: string | Buffer };
 
@@ -131,4 +132,27 @@ export function umount(target: string): void {
 
 export function run(cmd: string, ...args: string[]): string {
   return execFileSync(cmd, args, { encoding: 'utf8' });
+}
+
+/** The members of a tar, parsed with our reader: name, type, linkname and data (as text). */
+export function listTar(bytes: Buffer): Array<{ name: string; type: string; linkname: string; mode: number; data: string; xattrs?: Record<string, string> }> {
+  const out: Array<{ name: string; type: string; linkname: string; mode: number; data: string; xattrs?: Record<string, string> }> = [];
+  let parts: Buffer[] = [];
+  const r = new TarReader({
+    entry(h) {
+      parts = [];
+      const e: (typeof out)[number] = { name: h.name, type: h.type, linkname: h.linkname, mode: h.mode, data: '' };
+      if (h.xattrs) e.xattrs = Object.fromEntries([...h.xattrs].map(([k, v]) => [k, v.toString('hex')]));
+      out.push(e);
+    },
+    data(c) {
+      parts.push(Buffer.from(c));
+    },
+    end() {
+      out[out.length - 1]!.data = Buffer.concat(parts).toString('utf8');
+    },
+  });
+  void r.write(bytes);
+  r.finish();
+  return out;
 }

@@ -22,20 +22,14 @@ function hdr(over: Partial<TarHeader>): TarHeader {
   };
 }
 
-async function readWithTarStream(bytes: Buffer): Promise<tar.Headers[]> {
+async function readWithTarStream(bytes: Buffer): Promise<tar.Header[]> {
   const ex = tar.extract();
-  const out: tar.Headers[] = [];
-  ex.on('entry', (h, stream, next) => {
-    out.push(h);
-    stream.on('end', next);
-    stream.resume();
-  });
-  const done = new Promise((r, j) => {
-    ex.on('finish', r);
-    ex.on('error', j);
-  });
-  Readable.from([bytes]).pipe(ex);
-  await done;
+  const out: tar.Header[] = [];
+  Readable.from([bytes]).pipe(ex as unknown as NodeJS.WritableStream);
+  for await (const entry of ex) {
+    out.push(entry.header);
+    entry.resume();
+  }
   return out;
 }
 
@@ -66,7 +60,7 @@ describe('encodeHeader', () => {
     ]);
     expect(got[0]!.mode).toBe(0o1777);
     // tar-stream leaves uid to the caller but exposes the PAX record.
-    expect(got[1]!.pax?.uid).toBe('3000000');
+    expect((got[1]!.pax as Record<string, string>).uid).toBe('3000000');
     expect(got[2]!.linkname).toBe('z'.repeat(130));
     expect(got[3]).toMatchObject({ devmajor: 8, devminor: 1 });
   });

@@ -40,12 +40,10 @@ function parse(bytes: Buffer, step = bytes.length): Got[] {
 
 async function packWithTarStream(fn: (p: tar.Pack) => void): Promise<Buffer> {
   const p = tar.pack();
-  const chunks: Buffer[] = [];
-  p.on('data', (c: Buffer) => chunks.push(c));
-  const done = new Promise((r) => p.on('end', r));
   fn(p);
   p.finalize();
-  await done;
+  const chunks: Buffer[] = [];
+  for await (const c of p) chunks.push(c as Buffer);
   return Buffer.concat(chunks);
 }
 

@@ -109,14 +109,15 @@ function run(cmd: string, args: string[], input?: string): Promise<RunResult> {
 }
 
 /**
- * Every extended attribute under `dir` (recursively, symlinks not followed, `dir` itself included), keyed by
- * absolute path. Files without attributes are absent from the map.
+ * Every extended attribute under the absolute `paths` (recursively, symlinks not followed, the paths
+ * themselves included), keyed by absolute path. Files without attributes are absent from the map.
  */
-export async function readTreeXattrs(dir: string): Promise<Map<string, Xattrs>> {
-  const r = await run('getfattr', ['-R', '-P', '-h', '-d', '-m', '-', '-e', 'hex', '--absolute-names', '--', dir]);
-  if (r.code !== 0 && r.stderr.trim() !== '') {
-    throw internal(`read extended attributes of ${dir}: ${r.stderr.trim().split('\n')[0]}`);
-  }
+export async function readTreeXattrs(...paths: string[]): Promise<Map<string, Xattrs>> {
+  if (paths.length === 0) return new Map();
+  const r = await run('getfattr', ['-R', '-P', '-h', '-d', '-m', '-', '-e', 'hex', '--absolute-names', '--', ...paths]);
+  // A file that vanished during the walk (a running container) is simply not there.
+  const errors = r.stderr.split('\n').filter((l) => l !== '' && !l.endsWith('No such file or directory'));
+  if (r.code !== 0 && errors.length > 0) throw internal(`read extended attributes of ${paths[0]}: ${errors[0]}`);
   return parseXattrDump(r.stdout);
 }
 
