@@ -3,6 +3,7 @@
  * are aliases of the management commands' specs, as in Docker.
  */
 import type { AnySpec } from './_lib/spec.js';
+import { completionCommand } from './system/completion.js';
 import { versionCommand } from './system/version.js';
 
-export const commands: readonly AnySpec[] = [versionCommand];
+export const commands: readonly AnySpec[] = [completionCommand, versionCommand];
