@@ -369,6 +369,33 @@ describe.skipIf(!canRun)('attach and detach', () => {
     expect(ping.code, ping.stdout + ping.stderr).toBe(0);
   });
 
+  it('attaches dual-stack networks, honouring --ip and --ip6', async () => {
+    const [subnet] = freeSubnets(1);
+    const x = subnet!.split('.')[2];
+    const v6 = `fd00:213:${x}::/64`;
+    const net = await env.nets.createNetwork(env.ctx, { name: `${env.id}-6`, ipv6: true, subnets: [subnet!, v6] });
+    expect(net.enableIPv6).toBe(true);
+    const a = newContainer();
+    const b = newContainer();
+    const ra = await env.nets.attach(env.ctx, {
+      containerId: a.id,
+      hostname: 'a',
+      network: { mode: 'cni', networks: [{ network: net.name, ip: subnet!.replace(/0\/24$/, '20'), ip6: `fd00:213:${x}::20` }] },
+    });
+    expect(ra.endpoints[0]).toMatchObject({
+      ipAddress: subnet!.replace(/0\/24$/, '20'),
+      ipv6Address: `fd00:213:${x}::20`,
+      ipv6PrefixLength: 64,
+    });
+    const rb = await env.nets.attach(env.ctx, { containerId: b.id, hostname: 'b', network: { mode: 'cni', networks: [{ network: net.name }] } });
+    expect(rb.endpoints[0]!.ipv6Address).toMatch(new RegExp(`^fd00:213:${x}::`));
+    const ping = await waitFor(
+      () => sh('ip', ['netns', 'exec', netnsNameFor(b.id), 'busybox', 'ping', '-6', '-c', '1', '-W', '1', `fd00:213:${x}::20`]).code === 0,
+      5000,
+    );
+    expect(ping).toBe(true);
+  });
+
   it('writes resolv.conf from the host file with --dns options applied', async () => {
     const a = newContainer();
     writeFileSync(a.resolvPath, 'stale content that must go\n');
