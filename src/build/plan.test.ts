@@ -66,6 +66,11 @@ describe('planBuild: stages and bases', () => {
     expect(p.images).toEqual(['example.com/app:latest']);
   });
 
+  it('expands global defaults with the scope from before their instruction (Docker checked)', () => {
+    const p = plan('ARG a=1 b=$a\nARG c=$a\nFROM img-$a-$b-$c\n');
+    expect(p.stages[0]?.baseName).toBe('img-1--1');
+  });
+
   it('lets --build-arg override global defaults (K=V, K=, bare K)', () => {
     const text = 'ARG A=a\nARG B=b\nARG C=c\nFROM img-$A-$B-$C\n';
     expect(plan(text, { buildArgs: args('A=x', 'B=', 'C') }).stages[0]?.baseName).toBe('img-x--c');

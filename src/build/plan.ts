@@ -187,13 +187,15 @@ export function planBuild(dockerfile: Dockerfile, options: PlanBuildOptions = {}
   }
   const metaArgs: GlobalArg[] = [];
   for (const instr of metaArgInstructions) {
+    // Defaults see the global scope from before the instruction (`ARG a=1 b=$a` leaves b empty, as Docker does).
+    const before = envFrom(new Map(globalArgs));
     for (const decl of instr.args) {
       const given = buildArgs.get(decl.key);
       let value: string | undefined;
       if (given !== undefined) value = given;
       else if (decl.defaultValue !== undefined) {
         const raw = decl.defaultValue;
-        value = atLocation(loc(file, instr.location), () => lexer.processWord(raw, envFrom(globalArgs)).result);
+        value = atLocation(loc(file, instr.location), () => lexer.processWord(raw, before).result);
       }
       if (value !== undefined) globalArgs.set(decl.key, value);
       metaArgs.push({ key: decl.key, ...(value !== undefined ? { value } : {}) });

@@ -2,14 +2,14 @@
  * The ARG/ENV environment of one stage, which the executor drives step by step, and the resolved form of each
  * instruction.
  *
- * Model (BuildKit's): a stage has
- * - a **state environment**, an ordered `K=V` list used to expand words and given to RUN: it starts as the base
- *   image's `Env` (plus Docker's default PATH when the image sets none), or, for `FROM <stage>`, as that stage's
- *   final state environment (so its ARGs stay visible); `ENV` and `ARG` (with a value) both set entries, a later
- *   one replacing an earlier one of the same name;
- * - the **image environment**, the config's `Env`: the same base plus ENV instructions only (ARGs never persist);
- * - the **declared build args** (ARGs of this stage and of its parent stages), which Docker shows in RUN history
- *   (`RUN |2 A=1 B=2 /bin/sh -c ...`) and which key the RUN cache.
+ * Model (Docker's: `DOCKER_BUILDKIT=0 docker build` checked, and Docker's documentation):
+ * - the **image environment**, the config's `Env`: the base image's `Env` (plus Docker's default PATH when it
+ *   sets none), changed by ENV instructions only (ARGs never persist);
+ * - the **build args in scope**: ARGs declared in this stage, or in a parent stage for `FROM <stage>` (BuildKit's
+ *   rule, which Docker's classic builder lacks), with their values;
+ * - lookups (word expansion, RUN's environment) see the image environment first: **an ENV always wins over an
+ *   ARG of the same name**, whatever their order; then the build args in scope; then proxy build args
+ *   (`--build-arg http_proxy=...`), which are usable without an ARG.
  *
  * Lifecycle: create one environment per stage with {@link createStageEnvironment} when the stage's base is known
  * (the base image's config Env, or the parent stage's environment), then call {@link StageEnvironment.evaluate}
@@ -18,14 +18,11 @@
  * `DockerfileError`s (invalid-argument) at the instruction's line.
  *
  * Expansion rules (which words Docker expands): ADD/COPY sources, destination, --chown, --chmod (ADD
- * --checksum) and heredoc bodies with unquoted delimiters; ENV and LABEL keys and values (all with the
- * environment from before the instruction); ARG defaults (left to right, each seeing the previous); EXPOSE
- * (split into words); VOLUME, USER, WORKDIR, STOPSIGNAL; RUN --mount values except `from`. Never: RUN, CMD,
- * ENTRYPOINT, SHELL, HEALTHCHECK text (the shell expands at run time), MAINTAINER, ONBUILD (expanded when the
- * trigger runs), `--from`, `--exclude`.
- *
- * Undeclared proxy build args (`--build-arg http_proxy=...` without `ARG http_proxy`) are not visible to
- * expansion (as in BuildKit); RUN gets them through {@link StageEnvironment.runEnvironment}.
+ * --checksum) and heredoc bodies with unquoted delimiters; ENV and LABEL keys and values; ARG defaults; EXPOSE
+ * (split into words); VOLUME, USER, WORKDIR, STOPSIGNAL; RUN --mount values except `from`. Every word of one
+ * instruction sees the environment from before that instruction (`ENV a=1 b=$a` and `ARG a=1 b=$a` use the old
+ * a). Never expanded: RUN, CMD, ENTRYPOINT, SHELL, HEALTHCHECK text (the shell expands at run time),
+ * MAINTAINER, ONBUILD (expanded when the trigger runs), `--from`, `--exclude`.
  */
 import type { BuildArgs } from './build-args.js';
 import { isProxyArg } from './build-args.js';
@@ -285,16 +282,19 @@ const inlineLexer = new ShellLexer({ escape: '\\', skipProcessQuotes: true });
 /** See the module comment. */
 export class StageEnvironment {
   private readonly ctx: SharedContext;
-  private readonly state: EnvList;
   private readonly image: EnvList;
+  private readonly args: EnvList;
   private readonly declared: { key: string; value?: string }[];
+  /** The lookup words expand with (see the module comment for the order). */
+  private readonly lookupEnv: EnvLookup;
 
   /** Use {@link createStageEnvironment}. */
-  constructor(ctx: SharedContext, state: EnvList, image: EnvList, declared: { key: string; value?: string }[]) {
+  constructor(ctx: SharedContext, image: EnvList, args: EnvList, declared: { key: string; value?: string }[]) {
     this.ctx = ctx;
-    this.state = state;
     this.image = image;
+    this.args = args;
     this.declared = declared;
+    this.lookupEnv = { get: (name) => this.lookup(name) };
   }
 
   /** The image config's `Env` so far (base Env, default PATH, ENV instructions). */
@@ -302,43 +302,40 @@ export class StageEnvironment {
     return this.image.list();
   }
 
-  /** The state environment (`K=V`): what words expand with and what RUN gets (see {@link runEnvironment}). */
-  get stateEnv(): string[] {
-    return this.state.list();
-  }
-
-  /** The value a word would see for `name` now, or undefined if unset. */
+  /** The value a word would see for `name` now (ENV, then build args in scope, then proxy build args). */
   lookup(name: string): string | undefined {
-    return this.state.get(name);
+    const v = this.image.get(name) ?? this.args.get(name);
+    if (v !== undefined || !isProxyArg(name)) return v;
+    return this.ctx.buildArgs.get(name);
   }
 
   /** Docker's single-word expansion with the current environment. Throws location-free syntax errors. */
   expand(word: string): string {
-    return this.ctx.lexer.processWord(word, this.state).result;
+    return this.ctx.lexer.processWord(word, this.lookupEnv).result;
   }
 
   /** Docker's word-splitting expansion (EXPOSE) with the current environment. */
   expandWords(word: string): string[] {
-    return this.ctx.lexer.processWords(word, this.state);
+    return this.ctx.lexer.processWords(word, this.lookupEnv);
   }
 
   /**
-   * RUN's environment: `env` is the state environment (part of the cache key and of what Docker records);
-   * `proxyEnv` holds the undeclared proxy build args (both spellings, as BuildKit sets them), which RUN also
-   * gets but which must stay out of the cache key and history. A declared or ENV-set name is not repeated.
+   * RUN's environment. `env` is the image environment followed by the build args in scope that have a value and
+   * no ENV of the same name (part of the cache key and of what Docker records). `proxyEnv` holds the proxy build
+   * args no ARG declares: RUN gets them too, but they must stay out of the cache key and history.
    */
   runEnvironment(): { env: string[]; proxyEnv: string[] } {
-    const proxy = new Map<string, string>();
-    const names = [...this.ctx.buildArgs.keys()].filter(isProxyArg).sort();
-    for (const k of names) {
-      const v = this.ctx.buildArgs.get(k);
-      if (v === undefined || v === '') continue;
-      proxy.set(k.toUpperCase(), v);
-      proxy.set(k.toLowerCase(), v);
+    const env = this.image.list();
+    for (const kv of this.args.list()) {
+      const key = kv.slice(0, kv.indexOf('='));
+      if (!this.image.has(key)) env.push(kv);
     }
     const proxyEnv: string[] = [];
-    for (const [k, v] of proxy) if (!this.state.has(k)) proxyEnv.push(`${k}=${v}`);
-    return { env: this.state.list(), proxyEnv };
+    for (const k of [...this.ctx.buildArgs.keys()].filter(isProxyArg).sort()) {
+      const v = this.ctx.buildArgs.get(k);
+      if (v !== undefined && !this.image.has(k) && !this.args.has(k)) proxyEnv.push(`${k}=${v}`);
+    }
+    return { env, proxyEnv };
   }
 
   /**
@@ -347,17 +344,13 @@ export class StageEnvironment {
    */
   historyBuildArgs(): string[] {
     const order: string[] = [];
-    const values = new Map<string, string>();
-    for (const a of this.declared) {
-      if (!values.has(a.key)) order.push(a.key);
-      values.set(a.key, this.state.get(a.key) ?? a.value ?? '');
-    }
-    return order.map((k) => `${k}=${values.get(k) ?? ''}`);
+    for (const a of this.declared) if (!order.includes(a.key)) order.push(a.key);
+    return order.map((k) => `${k}=${this.lookup(k) ?? ''}`);
   }
 
   /** An independent copy (for stages built FROM this one). */
   fork(): StageEnvironment {
-    return new StageEnvironment(this.ctx, this.state.clone(), this.image.clone(), this.declared.map((d) => ({ ...d })));
+    return new StageEnvironment(this.ctx, this.image.clone(), this.args.clone(), this.declared.map((d) => ({ ...d })));
   }
 
   /**
@@ -391,24 +384,23 @@ export class StageEnvironment {
       case 'ENV': {
         // Every pair sees the environment from before the instruction (`ENV a=1 b=$a` uses the old a).
         const pairs = i.pairs.map((p) => ({ key: x(p.key), value: x(p.value) }));
-        for (const p of pairs) {
-          this.state.set(p.key, p.value);
-          this.image.set(p.key, p.value);
-        }
+        for (const p of pairs) this.image.set(p.key, p.value);
         return { ...base, kind: 'ENV', instruction: i, pairs };
       }
       case 'ARG': {
-        const args: { key: string; value?: string }[] = [];
-        for (const decl of i.args) {
+        // Value: --build-arg, else the default (expanded with the environment from before the instruction),
+        // else the global ARG of that name (`ARG X` re-declared inside a stage imports it).
+        const args = i.args.map((decl) => {
           const given = this.ctx.buildArgs.get(decl.key);
           let value: string | undefined;
           if (given !== undefined) value = given;
           else if (decl.defaultValue !== undefined) value = x(decl.defaultValue);
           else value = this.ctx.globalArgs.get(decl.key);
-          if (value !== undefined) this.state.set(decl.key, value);
-          const entry = { key: decl.key, ...(value !== undefined ? { value } : {}) };
-          this.declared.push(entry);
-          args.push(entry);
+          return { key: decl.key, ...(value !== undefined ? { value } : {}) };
+        });
+        for (const a of args) {
+          if (a.value !== undefined) this.args.set(a.key, a.value);
+          this.declared.push(a);
         }
         return { ...base, kind: 'ARG', instruction: i, args };
       }
@@ -492,7 +484,7 @@ export class StageEnvironment {
     const chmodText = i.chmod === undefined ? '' : x(i.chmod);
     const inlineSources = i.inlineSources.map((s) => ({
       name: s.name,
-      content: s.expand ? inlineLexer.processWord(s.content, this.state).result : s.content,
+      content: s.expand ? inlineLexer.processWord(s.content, this.lookupEnv).result : s.content,
     }));
     return {
       dest: x(i.dest),
@@ -532,5 +524,5 @@ export function createStageEnvironment(plan: BuildPlan, stageIndex: number, base
   };
   const image = EnvList.from(base.imageEnv);
   if ((base.os ?? 'linux') !== 'windows' && !image.has('PATH')) image.set('PATH', DEFAULT_PATH);
-  return new StageEnvironment(ctx, image.clone(), image, []);
+  return new StageEnvironment(ctx, image, new EnvList(), []);
 }
