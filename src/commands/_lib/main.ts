@@ -54,7 +54,7 @@ function aliasPaths(root: RootSpec, spec: CommandSpec, canonical: readonly strin
   return [...new Set(found)];
 }
 
-function helpText(inv: Invocation): string {
+function helpText(inv: Invocation, width: number | undefined): string {
   if (inv.command !== undefined) {
     let groupFlags: FlagSpecs = {};
     let items: RootSpec['commands'] = rootSpec.commands;
@@ -66,11 +66,11 @@ function helpText(inv: Invocation): string {
     }
     const { aliases: _ignored, ...spec } = inv.command;
     return renderCommandHelp(
-      { root: rootSpec, path: inv.path, spec: spec as CommandSpec, aliasPaths: aliasPaths(rootSpec, inv.command, inv.path) },
+      { root: rootSpec, path: inv.path, spec: spec as CommandSpec, aliasPaths: aliasPaths(rootSpec, inv.command, inv.path), width },
       groupFlags,
     );
   }
-  return renderGroupHelp({ root: rootSpec, path: inv.path, spec: inv.group });
+  return renderGroupHelp({ root: rootSpec, path: inv.path, spec: inv.group, width });
 }
 
 export interface MainIO {
@@ -105,7 +105,7 @@ export async function main(io: MainIO): Promise<number> {
     return 0;
   }
   if (inv.help || inv.command === undefined) {
-    out.write(helpText(inv));
+    out.write(helpText(inv, io.stdout.isTTY ? io.stdout.columns : undefined));
     return 0;
   }
 
