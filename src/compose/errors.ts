@@ -39,9 +39,12 @@ export function formatLocation(loc: ComposeLocation): string {
   return s;
 }
 
-/** An error whose message starts with `prefix file:line:col: ` when a location is known. */
+/**
+ * An error whose message starts with `prefix file:line:col: ` when the line is known (a file alone is not repeated:
+ * such messages name it themselves), or with `prefix file: ` when a prefix is given.
+ */
 export function composeError(message: string, location: ComposeLocation = {}, prefix = ''): ComposeError {
-  const where = formatLocation(location);
+  const where = location.line !== undefined || prefix !== '' ? formatLocation(location) : '';
   const head = [prefix, where].filter((x) => x !== '').join(' ');
   return new ComposeError(head === '' ? message : `${head}: ${message}`, location);
 }
