@@ -25,6 +25,7 @@ import type { Dockerfile, DockerfileWarning, FromInstruction, Instruction, Sourc
 import { parseTrigger } from './dockerfile/parse.js';
 import { envFrom, lexerFor } from './dockerfile/shell-lexer.js';
 import { BUILTIN_ARGS, isProxyArg, predefinedArgs, type BuildArgs } from './build-args.js';
+import { internal } from '../engine/errdefs.js';
 import { hostPlatform, parsePlatform, type Platform } from '../engine/platforms.js';
 import { parseReference } from '../engine/reference.js';
 
@@ -389,7 +390,7 @@ export function planImageTriggers(
   triggers: readonly string[],
 ): { steps: PlannedStep[]; dependsOn: number[]; images: string[] } {
   const stage = plan.stages[stageIndex];
-  if (stage === undefined) throw new RangeError(`no stage ${stageIndex}`);
+  if (stage === undefined) throw internal(`no stage ${stageIndex}`);
   const file = plan.dockerfile.file;
   const l = loc(file, stage.from.location);
   const deps = new Set<number>();

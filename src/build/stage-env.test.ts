@@ -252,9 +252,9 @@ describe('createStageEnvironment', () => {
   const plan: BuildPlan = planBuild(parseDockerfile('FROM scratch AS a\nFROM a\n'), { buildPlatform: amd64 });
 
   it('insists on the parent environment for stage bases and on an image Env otherwise', () => {
-    expect(() => createStageEnvironment(plan, 1, { imageEnv: [] })).toThrow(TypeError);
+    expect(() => createStageEnvironment(plan, 1, { imageEnv: [] })).toThrow('is based on a stage');
     const a = createStageEnvironment(plan, 0, { imageEnv: ['X=1'] });
-    expect(() => createStageEnvironment(plan, 0, { parent: a })).toThrow(TypeError);
+    expect(() => createStageEnvironment(plan, 0, { parent: a })).toThrow('is not based on a stage');
     const b = createStageEnvironment(plan, 1, { parent: a });
     expect(b.imageEnv).toEqual(a.imageEnv);
     expect(b).not.toBe(a);

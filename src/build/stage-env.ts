@@ -24,6 +24,7 @@
  * a). Never expanded: RUN, CMD, ENTRYPOINT, SHELL, HEALTHCHECK text (the shell expands at run time),
  * MAINTAINER, ONBUILD (expanded when the trigger runs), `--from`, `--exclude`.
  */
+import { internal } from '../engine/errdefs.js';
 import type { BuildArgs } from './build-args.js';
 import { isProxyArg } from './build-args.js';
 import { atLocation, syntaxError, type ErrorLocation } from './dockerfile/errors.js';
@@ -510,12 +511,12 @@ export function isGitSource(s: string): boolean {
  */
 export function createStageEnvironment(plan: BuildPlan, stageIndex: number, base: StageEnvironmentBase): StageEnvironment {
   const stage = plan.stages[stageIndex];
-  if (stage === undefined) throw new RangeError(`no stage ${stageIndex}`);
+  if (stage === undefined) throw internal(`no stage ${stageIndex}`);
   if ('parent' in base) {
-    if (stage.base.kind !== 'stage') throw new TypeError(`stage ${stage.displayName} is not based on a stage`);
+    if (stage.base.kind !== 'stage') throw internal(`stage ${stage.displayName} is not based on a stage`);
     return base.parent.fork();
   }
-  if (stage.base.kind === 'stage') throw new TypeError(`stage ${stage.displayName} is based on a stage: pass its environment`);
+  if (stage.base.kind === 'stage') throw internal(`stage ${stage.displayName} is based on a stage: pass its environment`);
   const ctx: SharedContext = {
     file: plan.dockerfile.file,
     lexer: lexerFor(plan.dockerfile.escape),

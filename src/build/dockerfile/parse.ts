@@ -11,6 +11,7 @@
  * nothing in the build path imports it; the scanner, flag scanner, lexer and heredoc reader are our own ports of
  * BuildKit's behaviour, each unit-tested.
  */
+import { internal } from '../../engine/errdefs.js';
 import { DockerfileError, atLocation, syntaxError, withSuggestion, type ErrorLocation } from './errors.js';
 import { isDockerfileFrontend } from './directives.js';
 import { parseFlags, type FlagSpecs } from './flags.js';
@@ -356,8 +357,7 @@ function parseInstruction(s: ScannedInstruction, ctx: Ctx, inOnbuild: boolean): 
       });
       return { ...base, kind: 'MAINTAINER', maintainer: args };
   }
-  /* c8 ignore next */
-  throw new Error(`unhandled keyword ${kw}`);
+  throw internal(`unhandled keyword ${kw}`);
 }
 
 function parseKeyValues(args: string, kw: 'ENV' | 'LABEL', escape: string): KeyValue[] {
