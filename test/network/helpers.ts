@@ -75,10 +75,24 @@ export interface NetTestEnv {
   links: Set<string>;
   containers: Set<string>;
   iptablesBefore: string;
+  /** FORWARD policy when the test started (restored by cleanupEnv). */
+  policyBefore: string;
+}
+
+/**
+ * NERDCTL_TEST_FORWARD_DROP=1 runs every test with the FORWARD policy DROP, as dockerd leaves it when it turns IP
+ * forwarding on itself (the policy is restored after each test).
+ */
+const forwardDrop = process.env.NERDCTL_TEST_FORWARD_DROP === '1';
+
+function forwardPolicy(): string {
+  return /^-P FORWARD (\w+)/m.exec(sh('iptables', ['-S', 'FORWARD']).stdout)?.[1] ?? 'ACCEPT';
 }
 
 export function makeEnv(): NetTestEnv {
   const id = `nt${hex(3)}`;
+  const policyBefore = forwardPolicy();
+  if (forwardDrop) sh('iptables', ['-P', 'FORWARD', 'DROP']);
   const dir = mkdtempSync(join(tmpdir(), `${id}-`));
   const dataRoot = join(dir, 'data');
   const netconfPath = join(dir, 'net.d');
@@ -99,6 +113,7 @@ export function makeEnv(): NetTestEnv {
     links: new Set([`${id}d`]),
     containers: new Set(),
     iptablesBefore: iptablesDump(),
+    policyBefore,
   };
 }
 
@@ -182,6 +197,7 @@ export async function cleanupEnv(env: NetTestEnv): Promise<string[]> {
   }
   env.nets.close();
   rmSync(env.dir, { recursive: true, force: true });
+  if (forwardDrop) sh('iptables', ['-P', 'FORWARD', env.policyBefore]);
   return leftovers;
 }
 
