@@ -41,9 +41,20 @@ const TRANSFORMERS: ReadonlyArray<readonly [PathPattern, Transformer]> = [
   [pattern('include.*'), (d) => (typeof d === 'string' ? { path: d } : d)],
 ];
 
-/** Rewrites every short syntax of a raw model into its long form (in place where possible). */
-export function canonical(model: RawMap): RawMap {
-  return transform(model, []) as RawMap;
+/** Set while {@link canonical} runs leniently: short syntaxes that do not parse are kept as written. */
+let lenient = false;
+
+/**
+ * Rewrites every short syntax of a raw model into its long form (in place where possible). With `keepInvalid`
+ * (used without interpolation, where `${VAR}` may stand for a port), unparsable ports and volumes stay strings.
+ */
+export function canonical(model: RawMap, keepInvalid = false): RawMap {
+  lenient = keepInvalid;
+  try {
+    return transform(model, []) as RawMap;
+  } finally {
+    lenient = false;
+  }
 }
 
 function transform(data: unknown, path: string[]): unknown {
@@ -89,6 +100,7 @@ function keyValueToMap(d: unknown, path: string[]): unknown {
   for (const e of d) {
     const s = String(e);
     const i = s.indexOf('=');
+    if (i < 0 && lenient) return d;
     if (i < 0) throw composeError(`${path.join('.')}: invalid value ${s}, expected key=value`);
     out[s.slice(0, i)] = s.slice(i + 1);
   }
@@ -129,6 +141,7 @@ function envFile(d: unknown): unknown {
 function volumeMount(d: unknown, path: string[]): unknown {
   if (typeof d !== 'string') return d;
   try {
+    if (lenient && d.includes('$')) return d;
     const v = parseVolumeSpec(d);
     if (v.target !== '') v.target = cleanPath(v.target);
     return volumeSpecToRaw(v);
@@ -221,6 +234,10 @@ function ports(d: unknown, path: string[]): unknown {
   const out: unknown[] = [];
   d.forEach((entry, i) => {
     if (typeof entry === 'number' || typeof entry === 'string') {
+      if (lenient && String(entry).includes('$')) {
+        out.push(entry);
+        return;
+      }
       try {
         out.push(...parsePortSpec(String(entry)));
       } catch (err) {

@@ -144,7 +144,7 @@ function loadModel(ctx: LoadCtx, files: readonly string[], workingDir: string, e
       }
       model = mergeRaw(model, content, []) as RawMap;
       model = enforceUnicity(model) as RawMap;
-      model = canonical(model);
+      model = canonical(model, !ctx.interpolate);
       model = enforceUnicity(model) as RawMap;
     }
   }
@@ -163,7 +163,7 @@ function loadExtendsBase(ctx: LoadCtx, file: string, env: Record<string, string>
     applyResets(model, doc.resetPaths);
     model = mergeRaw(model, content, []) as RawMap;
   }
-  model = canonical(model);
+  model = canonical(model, !ctx.interpolate);
   resolveRelativePaths(model, { workingDir: posix.dirname(file), home: ctx.home });
   if (!isMap(model.services)) throw composeError(`cannot extend service in ${file}: no services section`, { file });
   return model.services;

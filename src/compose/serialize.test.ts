@@ -184,6 +184,14 @@ describe('formatProject', () => {
       'name: p\nnetworks:\n  default:\n    name: p_default\nservices:\n  a:\n    command: echo\n    image: ${IMG}\n    networks:\n      default: null\n',
     );
   });
+
+  it('keeps short syntaxes holding variables as written without interpolation', () => {
+    const fs = createMemoryFs({ '/p/compose.yaml': 'services:\n  a:\n    image: x\n    ports: ["${P}:80", "90:90"]\n    volumes: ["${SRC}:/data"]\n' });
+    const r = loadProject({ cwd: '/p', env: {}, fs, interpolate: false });
+    const a = (r.model.services as Record<string, Record<string, unknown>>).a!;
+    expect(a.ports).toEqual(['${P}:80', { mode: 'ingress', target: 90, published: '90', protocol: 'tcp' }]);
+    expect(a.volumes).toEqual(['${SRC}:/data']);
+  });
 });
 
 describe('listings', () => {
