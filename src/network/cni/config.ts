@@ -155,10 +155,6 @@ function sha256(s: string): string {
   return createHash('sha256').update(s).digest('hex');
 }
 
-function pluginOf(list: CniConfList, type: string): CniPluginConf | undefined {
-  return list.plugins.find((p) => p.type === type);
-}
-
 interface HostLocalRange {
   subnet?: string;
   gateway?: string;
