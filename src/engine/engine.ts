@@ -1,8 +1,14 @@
 /**
  * The engine facade: the composition root that opens the services (metadata, content, snapshots, images,
- * containers, tasks...) for one CLI invocation. Services open lazily so a command pays only for what it uses.
+ * containers, tasks...) for one CLI invocation. Services open lazily so a command pays only for what it uses:
+ * opening the engine does no I/O; `storage` opens the database (read-only until something writes) on first
+ * access; `images()` and `registry()` load their modules on first call, so `ps` never evaluates the image
+ * pipeline or the registry client.
  */
+import type { ImageService, ImageUsersProvider } from './images/types.js';
+import type { RegistryAccess } from './images/registry-access.js';
 import type { Logger } from './log.js';
+import { openStorage, type SnapshotterName, type Storage } from './metadata/storage.js';
 
 export interface EngineOptions {
   /** Persistent state: meta.db, content/, snapshots/, volumes/, containers/. */
@@ -20,13 +26,71 @@ export interface EngineOptions {
 
 export interface Engine {
   readonly options: EngineOptions;
+  /**
+   * The storage services of the data root (database, content store, snapshotters, leases, namespaces, garbage
+   * collector), opened on first access. The database opens read-only and becomes writable on the first write.
+   */
+  readonly storage: Storage;
+  /**
+   * The image service (see images/types.ts): pull, push, list, inspect, tag, rmi, save/load, import, unpack,
+   * mount. Created on first call; the same instance afterwards.
+   */
+  images(): Promise<ImageService>;
+  /** Registry hosts, credentials, the resolver, login/logout. Created on first call. */
+  registry(): Promise<RegistryAccess>;
+  /**
+   * Who uses images (the containers service registers its containers here), consulted by `rmi` and `image prune`.
+   * May be called before or after `images()`.
+   */
+  setImageUsersProvider(provider: ImageUsersProvider): void;
   /** Releases database handles. Safe to call twice. */
   close(): void;
 }
 
 export async function openEngine(options: EngineOptions): Promise<Engine> {
-  return {
+  let storage: Storage | undefined;
+  let images: Promise<ImageService> | undefined;
+  let registry: Promise<RegistryAccess> | undefined;
+  let users: ImageUsersProvider | undefined;
+  let closed = false;
+
+  const engine: Engine = {
     options,
-    close() {},
+    get storage(): Storage {
+      storage ??= openStorage({
+        dataRoot: options.dataRoot,
+        snapshotter: options.snapshotter as SnapshotterName,
+        readonly: true,
+        log: options.log,
+      });
+      return storage;
+    },
+    registry() {
+      registry ??= import('./images/registry-access.js').then((m) =>
+        m.createRegistryAccess({ hostsDirs: options.hostsDirs, insecureRegistries: options.insecureRegistries, log: options.log }),
+      );
+      return registry;
+    },
+    images() {
+      images ??= Promise.all([import('./images/service.js'), engine.registry()]).then(([m, reg]) =>
+        m.createImageService({
+          storage: engine.storage,
+          resolver: () => reg.resolver(),
+          snapshotter: options.snapshotter,
+          ...(users !== undefined ? { users } : {}),
+        }),
+      );
+      return images;
+    },
+    setImageUsersProvider(provider) {
+      users = provider;
+      void images?.then((s) => s.setUsersProvider(provider));
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      storage?.close();
+    },
   };
+  return engine;
 }
