@@ -151,6 +151,7 @@ describe('planUp', () => {
     const rec = plan.services.find((s) => s.service === 'worker')!.actions[0]!;
     expect(rec.kind === 'recreate' && rec.reason).toBe('configuration changed');
     expect(rec.kind === 'recreate' && rec.tmpName).toMatch(/^id\d+0*_shop-worker-1$/);
+    expect(rec.kind === 'recreate' && rec.labels[Compose.replace]).toBe('worker-1');
   });
 
   it('does not recreate for scale, depends_on, profiles or pull_policy changes (not in the hash)', () => {

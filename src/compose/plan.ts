@@ -515,7 +515,8 @@ export function planUp(project: Project, observed: ObservedState, opts: PlanOpti
           container: k.c,
           name: finalName,
           tmpName: `${k.c.id.slice(0, 12)}_${finalName}`,
-          labels: labelsFor(k.number),
+          // Compose v2 marks the replacement with what it replaces: `container_name` or `<service>-<number>`
+          labels: { ...labelsFor(k.number), [ComposeLabels.replace]: s.container_name ?? `${name}-${k.number}` },
           reason: k.why,
           start: opts.noStart !== true,
         });
