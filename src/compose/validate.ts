@@ -10,17 +10,17 @@
  *
  * and prefixed with `validating <file>:<line>:<column>:` so the user sees where the offending key is.
  */
-import { createRequire } from 'node:module';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { composeError, type ComposeLocation } from './errors.js';
 import type { RawMap, TreePath } from './tree-path.js';
+// a static import, so the bundler inlines the schema (no file lookup relative to the bundle at run time)
+import composeSpecSchema from './schema/compose-spec.json' with { type: 'json' };
 
 let compiled: ValidateFunction | undefined;
 
 function validator(): ValidateFunction {
   if (compiled === undefined) {
-    const require = createRequire(import.meta.url);
-    const schema = { ...(require('./schema/compose-spec.json') as Record<string, unknown>) };
+    const schema: Record<string, unknown> = { ...(composeSpecSchema as Record<string, unknown>) };
     // The file names its meta-schema with an https URL ajv does not know; it is draft-07, ajv's default.
     delete schema.$schema;
     const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
