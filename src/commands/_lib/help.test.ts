@@ -1,13 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { renderCommandHelp, renderFlags, renderGroupHelp, wrapDescription } from './help.js';
 import { fixtureNetworkCreate, fixturePs, fixtureRoot, fixtureRun } from './spec-fixture.js';
-import type { GroupSpec } from './spec.js';
+import type { AnySpec, CommandSpec, GroupSpec } from './spec.js';
+
+// The fixtures keep their precise flag types; the renderers take any command.
+const cmd = (s: AnySpec) => s as CommandSpec;
 
 // Expected texts follow docker 20.10's layout (`docker network create --help` wraps its --subnet description at the
 // same column, 79 characters, with the same words).
 describe('renderCommandHelp', () => {
   it('renders usage, description, examples, then options sorted in byte order and wrapped at 79 columns', () => {
-    expect(renderCommandHelp({ root: fixtureRoot, path: ['network', 'create'], spec: fixtureNetworkCreate })).toBe(
+    expect(renderCommandHelp({ root: fixtureRoot, path: ['network', 'create'], spec: cmd(fixtureNetworkCreate) })).toBe(
       [
         '',
         'Usage:  nerdctl network create [OPTIONS] NETWORK',
@@ -36,7 +39,7 @@ describe('renderCommandHelp', () => {
     const text = renderCommandHelp({
       root: fixtureRoot,
       path: ['container', 'ls'],
-      spec,
+      spec: cmd({ ...spec, kind: 'command' }),
       aliasPaths: ['nerdctl container ps', 'nerdctl container list', 'nerdctl ps'],
     });
     expect(text).toBe(
@@ -61,7 +64,7 @@ describe('renderCommandHelp', () => {
   });
 
   it('leaves out hidden and deprecated flags and follows the terminal width', () => {
-    const text = renderCommandHelp({ root: fixtureRoot, path: ['container', 'run'], spec: fixtureRun, width: 120 });
+    const text = renderCommandHelp({ root: fixtureRoot, path: ['container', 'run'], spec: cmd(fixtureRun), width: 120 });
     expect(text).not.toContain('--oom-kill-disable');
     expect(text).not.toContain('--link');
     expect(text).toContain(
