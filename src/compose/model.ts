@@ -133,13 +133,15 @@ export interface Service {
   /** `no`, `always`, `on-failure[:N]`, `unless-stopped`. */
   restart?: string;
   runtime?: string;
-  /** Replicas from `scale` (kept equal to `deploy.replicas` when both are set). */
+  /** Replicas from `scale` (kept equal to `deploy.replicas` when both are set); see normalize.ts serviceScale. */
   scale?: number;
   secrets?: FileReference[];
   security_opt?: string[];
   shm_size?: number;
   stdin_open?: boolean;
+  /** Absent: 10s (Compose's default). */
   stop_grace_period?: Duration;
+  /** Absent: the image's STOPSIGNAL, else SIGTERM. */
   stop_signal?: string;
   storage_opt?: Record<string, string>;
   sysctls?: Record<string, string>;
