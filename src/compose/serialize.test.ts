@@ -194,6 +194,16 @@ describe('formatProject', () => {
   });
 });
 
+describe('map key order', () => {
+  it('sorts Go maps like go-yaml in YAML and bytewise in JSON', () => {
+    const fs = createMemoryFs({ '/p/compose.yaml': 'services:\n  a:\n    image: x\n    environment: {VAR10: a, VAR2: b, VAR1: c, Z: d, _x: e}\n' });
+    const p = loadProject({ cwd: '/p', env: {}, fs }).project!;
+    // letters sort after other characters unless they follow a digit
+    expect(formatProject(p)).toContain('    environment:\n      _x: e\n      VAR1: c\n      VAR2: b\n      VAR10: a\n      Z: d\n');
+    expect(Object.keys(JSON.parse(formatProject(p, 'json')).services.a.environment)).toEqual(['VAR1', 'VAR10', 'VAR2', 'Z', '_x']);
+  });
+});
+
 describe('listings', () => {
   it('lists services in dependency order, volumes, networks, images and profiles', () => {
     const p = loadShop();

@@ -31,6 +31,62 @@ import { emitYaml } from './load.js';
 
 /** An ordered mapping for the emitters (JS objects would reorder integer-like keys). */
 export type Ordered = Map<string, OutValue>;
+
+/**
+ * A Go map (as opposed to a struct): its keys are sorted bytewise here, as encoding/json does, and re-sorted with
+ * go-yaml's order when emitting YAML ({@link goYamlKeyLess}).
+ */
+class GoMap extends Map<string, OutValue> {}
+
+/**
+ * go-yaml's map key order for string keys: character by character, letters before other characters, and runs of
+ * digits compared as numbers (`VAR2` before `VAR10`).
+ */
+export function goYamlKeyLess(a: string, b: string): boolean {
+  const ar = [...a];
+  const br = [...b];
+  const isDigit = (c: string): boolean => c >= '0' && c <= '9';
+  const isLetter = (c: string): boolean => /\p{L}/u.test(c);
+  let digits = false;
+  for (let i = 0; i < ar.length && i < br.length; i++) {
+    if (ar[i] === br[i]) {
+      digits = isDigit(ar[i]!);
+      continue;
+    }
+    const al = isLetter(ar[i]!);
+    const bl = isLetter(br[i]!);
+    if (al && bl) return ar[i]! < br[i]!;
+    if (al || bl) return digits ? al : bl;
+    let an = 0;
+    let bn = 0;
+    if (ar[i] === '0' || br[i] === '0') {
+      for (let j = i - 1; j >= 0 && isDigit(ar[j]!); j--) {
+        if (ar[j] !== '0') {
+          an = 1;
+          bn = 1;
+          break;
+        }
+      }
+    }
+    let ai = i;
+    let bi = i;
+    for (; ai < ar.length && isDigit(ar[ai]!); ai++) an = an * 10 + Number(ar[ai]);
+    for (; bi < br.length && isDigit(br[bi]!); bi++) bn = bn * 10 + Number(br[bi]);
+    if (an !== bn) return an < bn;
+    if (ai !== bi) return ai < bi;
+    return ar[i]! < br[i]!;
+  }
+  return ar.length < br.length;
+}
+
+/** A copy of `v` whose Go maps are in go-yaml's key order. */
+function yamlOrder(v: OutValue): OutValue {
+  if (Array.isArray(v)) return v.map(yamlOrder);
+  if (!(v instanceof Map)) return v;
+  let entries = [...v.entries()];
+  if (v instanceof GoMap) entries = entries.sort(([a], [b]) => (goYamlKeyLess(a, b) ? -1 : goYamlKeyLess(b, a) ? 1 : 0));
+  return new Map(entries.map(([k, e]) => [k, yamlOrder(e)]));
+}
 export type OutValue = string | number | boolean | null | OutValue[] | Ordered;
 
 type Mode = 'yaml' | 'json';
@@ -60,14 +116,14 @@ const sortedKeys = (o: Record<string, unknown>): string[] => Object.keys(o).sort
 
 function strMap(o: Record<string, string> | undefined): Ordered | undefined {
   if (o === undefined) return undefined;
-  const m: Ordered = new Map();
+  const m: Ordered = new GoMap();
   for (const k of sortedKeys(o)) m.set(k, o[k]!);
   return m;
 }
 
 function nullableMap(o: Record<string, string | null> | undefined): Ordered | undefined {
   if (o === undefined) return undefined;
-  const m: Ordered = new Map();
+  const m: Ordered = new GoMap();
   for (const k of sortedKeys(o)) m.set(k, o[k] ?? null);
   return m;
 }
@@ -83,7 +139,7 @@ export function toOut(v: unknown): OutValue {
   if (Array.isArray(v)) return v.map(toOut);
   if (v instanceof Map) return v as Ordered;
   if (typeof v === 'object') {
-    const m: Ordered = new Map();
+    const m: Ordered = new GoMap();
     for (const k of Object.keys(v).sort()) m.set(k, toOut((v as Record<string, unknown>)[k]));
     return m;
   }
@@ -104,7 +160,7 @@ function hosts(h: Record<string, string[]> | undefined): OutValue[] | undefined 
 
 function ulimits(u: Record<string, Ulimit> | undefined, mode: Mode): Ordered | undefined {
   if (u === undefined) return undefined;
-  const m: Ordered = new Map();
+  const m: Ordered = new GoMap();
   for (const k of sortedKeys(u)) {
     const v = u[k]!;
     if (v.single !== undefined && v.single !== 0) m.set(k, v.single);
@@ -162,7 +218,7 @@ function build(b: BuildConfig, mode: Mode): Ordered {
 
 function dependsOn(d: Record<string, ServiceDependency> | undefined, mode: Mode): Ordered | undefined {
   if (d === undefined) return undefined;
-  const m: Ordered = new Map();
+  const m: Ordered = new GoMap();
   for (const k of sortedKeys(d)) {
     const dep = d[k]!;
     const o = new Obj(mode).opt('condition', dep.condition).opt('restart', dep.restart);
@@ -238,7 +294,7 @@ function healthcheck(h: HealthCheck, mode: Mode): Ordered {
 
 function networks(n: Record<string, ServiceNetwork | null> | undefined, mode: Mode): Ordered | undefined {
   if (n === undefined) return undefined;
-  const m: Ordered = new Map();
+  const m: Ordered = new GoMap();
   for (const k of sortedKeys(n)) {
     const v = n[k];
     if (v === null || v === undefined) {
@@ -490,7 +546,7 @@ function fileObjectToOut(f: FileObject, kind: 'secrets' | 'configs', mode: Mode)
 }
 
 function section<T>(o: Record<string, T>, conv: (v: T) => Ordered): Ordered {
-  const m: Ordered = new Map();
+  const m: Ordered = new GoMap();
   for (const k of sortedKeys(o)) m.set(k, conv(o[k]!));
   return m;
 }
@@ -541,13 +597,13 @@ export function formatProject(p: Project, format: ConfigFormat = 'yaml'): string
     if (!sorted.has('services')) sorted.set('services', new Map());
     return emitJson(sorted, 2);
   }
-  return emitYaml(projectToOut(p, 'yaml'));
+  return emitYaml(yamlOrder(projectToOut(p, 'yaml')));
 }
 
 /** `config --no-interpolate`: the raw model, as Go marshals a map (keys sorted at every level). */
 export function formatRawModel(model: Record<string, unknown>, format: ConfigFormat = 'yaml'): string {
   const out = toOut(model);
-  return format === 'json' ? emitJson(out, 2) : emitYaml(out);
+  return format === 'json' ? emitJson(out, 2) : emitYaml(yamlOrder(out));
 }
 
 /** `config --services`: enabled services, dependencies before dependents (ties by name). */
