@@ -4,7 +4,8 @@
  * other paths that reach the same command.
  *
  * A top-level shorthand (`nerdctl run`) is an {@link aliasOf} copy of a group command (`nerdctl container run`): both
- * share one handler. The longest path is the canonical one; the others are shorthand pages pointing to it.
+ * share one handler and one flags object ({@link sameCommand}). The longest path is the canonical one; the others
+ * are shorthand pages pointing to it.
  */
 import type { RootSpec } from './argv.js';
 import type { AnySpec, CommandSpec, FlagSpecs, GroupSpec } from './spec.js';
@@ -19,6 +20,14 @@ export interface CommandPage {
   readonly shorthandOf?: readonly string[];
   /** Every other way to type the command: shorthands, the canonical path, and name aliases (`container ps`). */
   readonly otherPaths: readonly (readonly string[])[];
+}
+
+/**
+ * True when two specs are the same command under different names (`aliasOf` copies): the same handler and the same
+ * flags object. The handler alone is not enough: placeholder commands may share one.
+ */
+export function sameCommand(a: CommandSpec, b: CommandSpec): boolean {
+  return a.handler === b.handler && a.flags === b.flags;
 }
 
 /** `nerdctl-container-run`: the page name for a path. */
@@ -46,24 +55,17 @@ export function commandPages(root: RootSpec): CommandPage[] {
   };
   walk(root.commands, [], []);
 
-  // Commands reachable under several paths share their handler.
-  const byHandler = new Map<unknown, Entry[]>();
-  for (const e of entries) {
-    if (e.spec.kind !== 'command') continue;
-    const list = byHandler.get(e.spec.handler) ?? [];
-    list.push(e);
-    byHandler.set(e.spec.handler, list);
-  }
-  const canonicalOf = (e: Entry): Entry => {
-    if (e.spec.kind !== 'command') return e;
-    const same = byHandler.get(e.spec.handler)!;
-    return same.reduce((best, x) => (x.path.length > best.path.length ? x : best), same[0]!);
+  // The entries that are the same command as e (e included), in tree order.
+  const sameAs = (e: Entry): Entry[] => {
+    const spec = e.spec;
+    if (spec.kind !== 'command') return [e];
+    return entries.filter((x) => x.spec.kind === 'command' && sameCommand(x.spec, spec));
   };
 
   return entries.map((e): CommandPage => {
     const withAliases = (x: Entry) => [x.path, ...(x.spec.aliases ?? []).map((a) => [...x.path.slice(0, -1), a])];
-    const canonical = canonicalOf(e);
-    const same = e.spec.kind === 'command' ? byHandler.get(e.spec.handler)! : [e];
+    const same = sameAs(e);
+    const canonical = same.reduce((best, x) => (x.path.length > best.path.length ? x : best), same[0]!);
     const own = e.path.join(' ');
     const otherPaths = same.flatMap(withAliases).filter((p) => p.join(' ') !== own);
     return {

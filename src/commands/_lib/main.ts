@@ -11,6 +11,7 @@ import { commands } from '../index.js';
 import { parseArgv, type Invocation, type RootSpec } from './argv.js';
 import { globalFlags, resolveGlobals } from './config.js';
 import type { CommandContext, GlobalOptions, Output } from './context.js';
+import { sameCommand } from './command-pages.js';
 import { exitReport, type ExitClass } from './exit.js';
 import { renderCommandHelp, renderGroupHelp } from './help.js';
 import type { CommandSpec, FlagSpecs, GroupSpec } from './spec.js';
@@ -43,7 +44,7 @@ function aliasPaths(root: RootSpec, spec: CommandSpec, canonical: readonly strin
   const walk = (items: RootSpec['commands'], prefix: string[]) => {
     for (const c of items) {
       if (c.kind === 'group') walk(c.commands, [...prefix, c.name]);
-      else if (c.handler === spec.handler) {
+      else if (sameCommand(c, spec)) {
         const p = [...prefix, c.name];
         if (p.join(' ') !== canonical.join(' ')) found.push([root.name, ...p].join(' '));
         for (const a of c.aliases ?? []) found.push([root.name, ...prefix, a].join(' '));
