@@ -128,7 +128,12 @@ __nerdctl_complete() {
             _filedir "@($pattern)"
         else
             ((has_compopt)) && compopt -o filenames
-            mapfile -t COMPREPLY < <(compgen -f -X "!*.@($pattern)" -- "$cur"; compgen -d -- "$cur")
+            mapfile -t COMPREPLY < <(
+                for ext in "${comps[@]}"; do
+                    [[ -n $ext ]] && compgen -f -X "!*.$ext" -- "$cur"
+                done
+                compgen -d -- "$cur"
+            )
         fi
     elif ((directive & 16)); then
         local dir=${comps[0]-}

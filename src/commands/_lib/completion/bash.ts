@@ -150,7 +150,12 @@ ${f}_complete() {
             _filedir "@($pattern)"
         else
             ((has_compopt)) && compopt -o filenames
-            mapfile -t COMPREPLY < <(compgen -f -X "!*.@($pattern)" -- "$cur"; compgen -d -- "$cur")
+            mapfile -t COMPREPLY < <(
+                for ext in "\${comps[@]}"; do
+                    [[ -n $ext ]] && compgen -f -X "!*.$ext" -- "$cur"
+                done
+                compgen -d -- "$cur"
+            )
         fi
     elif ((directive & ${D.filterDirs})); then
         local dir=\${comps[0]-}
