@@ -5,8 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { nullLogger, type Logger } from '../log.js';
 import { openMetadataDb, type MetadataDb } from '../metadata/db.js';
 import { createNamespaceStore } from '../metadata/namespaces.js';
-import { createEventLog, nowNano } from './event-log.js';
-import { toDockerEvent, type EventRecord } from './types.js';
+import { createEventLog, eventLogFor, nowNano } from './event-log.js';
+import { containerActor, imageActor, networkActor, toDockerEvent, volumeActor, type EventRecord } from './types.js';
 
 let root: string;
 const open: MetadataDb[] = [];
@@ -152,5 +152,28 @@ describe('toDockerEvent', () => {
     expect(Object.keys(img)).toEqual(['status', 'id', 'Type', 'Action', 'Actor', 'scope', 'time', 'timeNano']);
     const net = toDockerEvent({ ...base, type: 'network', action: 'create', actorId: 'n1', attributes: { name: 'x', type: 'bridge' } });
     expect(Object.keys(net)).toEqual(['Type', 'Action', 'Actor', 'scope', 'time', 'timeNano']);
+  });
+});
+
+describe('eventLogFor', () => {
+  it('gives one log per connection', () => {
+    const a = db();
+    expect(eventLogFor(a)).toBe(eventLogFor(a));
+    expect(eventLogFor(db())).not.toBe(eventLogFor(a));
+  });
+});
+
+describe('actors', () => {
+  it('builds Docker attributes for each kind', () => {
+    expect(containerActor({ id: 'c', name: '/web', image: 'busybox', labels: { a: '1', name: 'label-loses' } }, { exitCode: '3' })).toEqual({
+      id: 'c',
+      attributes: { a: '1', name: 'web', image: 'busybox', exitCode: '3' },
+    });
+    expect(imageActor('sha256:1', 'busybox:latest', { maintainer: 'x' })).toEqual({ id: 'sha256:1', attributes: { maintainer: 'x', name: 'busybox:latest' } });
+    expect(networkActor({ id: 'n', name: 'net', driver: 'bridge' }, { container: 'c' })).toEqual({
+      id: 'n',
+      attributes: { container: 'c', name: 'net', type: 'bridge' },
+    });
+    expect(volumeActor('v')).toEqual({ id: 'v', attributes: { driver: 'local' } });
   });
 });

@@ -220,3 +220,23 @@ export function createEventLog(db: MetadataDb, options: EventLogOptions = {}): E
   };
   return self;
 }
+
+const logs = new WeakMap<MetadataDb, EventLog>();
+
+/**
+ * The event log of `db`, created once per connection. Services call it when they open (outside any transaction,
+ * so the first-ever schema migration cannot be rolled back with a caller's change) and emit through it later:
+ *
+ * ```ts
+ * const events = eventLogFor(storage.db);          // at service creation
+ * db.write(() => { ...; events.emit(ctx, { type: 'container', action: 'start', actor: { id, attributes } }); });
+ * ```
+ */
+export function eventLogFor(db: MetadataDb): EventLog {
+  let log = logs.get(db);
+  if (log === undefined) {
+    log = createEventLog(db);
+    logs.set(db, log);
+  }
+  return log;
+}

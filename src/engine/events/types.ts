@@ -81,3 +81,35 @@ export function toDockerEvent(r: EventRecord): DockerEventMessage {
     timeNano: r.timeNano,
   };
 }
+
+/**
+ * A container event's actor as Docker builds it: the container's labels, then `image` (as the user named it) and
+ * `name` (without the slash), then `extra` (`exitCode` for die, `signal` for kill, `execID` for exec_*).
+ */
+export function containerActor(
+  c: { readonly id: string; readonly name: string; readonly image: string; readonly labels?: Readonly<Record<string, string>> },
+  extra: Readonly<Record<string, string>> = {},
+): EventActor {
+  return { id: c.id, attributes: { ...c.labels, image: c.image, name: c.name.replace(/^\//, ''), ...extra } };
+}
+
+/** An image event's actor: the image's config labels, then `name` (the reference the action was about). */
+export function imageActor(id: string, name: string, labels: Readonly<Record<string, string>> = {}): EventActor {
+  return { id, attributes: { ...labels, name } };
+}
+
+/** A network event's actor: `name`, `type` (the driver), then `extra` (`container` for connect/disconnect). */
+export function networkActor(
+  n: { readonly id: string; readonly name: string; readonly driver: string },
+  extra: Readonly<Record<string, string>> = {},
+): EventActor {
+  return { id: n.id, attributes: { ...extra, name: n.name, type: n.driver } };
+}
+
+/**
+ * A volume event's actor: `driver`, then `extra` (`container`, `destination`, `propagation`, `read/write` for
+ * mount; `container` for unmount).
+ */
+export function volumeActor(name: string, driver = 'local', extra: Readonly<Record<string, string>> = {}): EventActor {
+  return { id: name, attributes: { ...extra, driver } };
+}
