@@ -3,7 +3,28 @@
  * are aliases of the management commands' specs, as in Docker.
  */
 import type { AnySpec } from './_lib/spec.js';
+import { contentGroup } from './content/index.js';
+import { imageGroup, imageShorthands } from './image/index.js';
+import { namespaceGroup } from './namespace/index.js';
+import { networkGroup } from './network/index.js';
+import { loginCommand, logoutCommand } from './registry/login.js';
+import { snapshotGroup } from './snapshot/index.js';
 import { completionCommand } from './system/completion.js';
+import { systemGroup } from './system/index.js';
+import { infoCommand } from './system/info.js';
 import { versionCommand } from './system/version.js';
 
-export const commands: readonly AnySpec[] = [completionCommand, versionCommand];
+export const commands: readonly AnySpec[] = [
+  completionCommand,
+  versionCommand,
+  imageGroup,
+  ...imageShorthands,
+  loginCommand,
+  logoutCommand,
+  namespaceGroup,
+  networkGroup,
+  contentGroup,
+  snapshotGroup,
+  systemGroup,
+  infoCommand,
+];

@@ -73,6 +73,7 @@ export function ociIndex(items: readonly SaveItem[]): object {
           digest: it.root.digest,
           size: it.root.size,
           ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
+          ...(it.root.platform !== undefined ? { platform: it.root.platform } : {}),
         };
       });
     }),

@@ -284,6 +284,7 @@ async function fetchLayers(
   target: PlatformImage | undefined,
   snapshotter: string | undefined,
   limit: Limiter,
+  quietExisting = false,
 ): Promise<number[]> {
   const { ctx, deps } = run;
   const sn = snapshotter === undefined ? undefined : deps.storage.snapshotterFor(snapshotter);
@@ -315,7 +316,8 @@ async function fetchLayers(
           sizes[i] = (await layerSize(ctx, sn, spec.chainId)) ?? 0;
           // The blob is needed too (push, save); it is normally there already.
           if (!(await hasBlob(ctx, run.content, desc.digest))) await limit.run(() => run.layerBlob(desc, labelsOf(spec.diffId)));
-          run.layerEvent(desc, 'exists');
+          // Docker prints nothing per layer when the image itself is already there.
+          if (!quietExisting) run.layerEvent(desc, 'exists');
           return;
         }
         run.layerEvent(desc, 'pulling');
@@ -423,7 +425,7 @@ export async function pullImage(ctx: OpContext, deps: PullDeps, refText: string,
     const limit = new Limiter(options.maxConcurrentDownloads ?? DEFAULT_MAX_CONCURRENT_DOWNLOADS);
     let sizes: number[] | undefined;
     try {
-      sizes = await fetchLayers(run, images, target, snapshotter, limit);
+      sizes = await fetchLayers(run, images, target, snapshotter, limit, existing?.target.digest === root.digest);
     } catch (err) {
       controller.abort(err);
       throw err;

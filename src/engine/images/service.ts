@@ -335,12 +335,42 @@ class Images implements ImageService {
     const records = await this.getAll(ctx, ref);
     const content = await openImage(ctx, this.#storage.content, records[0]!);
     const sizes = await this.#layerSizes(ctx, content);
+    const graphData = this.#graphData(ctx, content);
     return dockerInspect({
       content,
       records,
       size: sizes.reduce((a, b) => a + b, 0),
       snapshotter: this.#snapshotter,
+      ...(graphData !== undefined ? { graphData } : {}),
     });
+  }
+
+  /**
+   * Docker's GraphDriver.Data for an unpacked image on overlayfs: the top layer as UpperDir (with WorkDir and
+   * MergedDir beside it, as Docker names them), the others as LowerDir. Read from the snapshot records; undefined
+   * when not unpacked or not overlayfs.
+   */
+  #graphData(ctx: OpContext, content: ImageContent): Record<string, string> | undefined {
+    if (this.#snapshotter !== 'overlayfs') return undefined;
+    try {
+      const root = `${this.#storage.dataRoot}/snapshots/overlayfs`;
+      const ids = content.chainIds.map(
+        (c) =>
+          (this.#storage.db.prepare('SELECT id FROM snapshots WHERE namespace = ? AND snapshotter = ? AND key = ?').get(ctx.namespace, 'overlayfs', c) as
+            | { id: number }
+            | undefined)?.id,
+      );
+      if (ids.length === 0 || ids.some((i) => i === undefined)) return undefined;
+      const dirs = ids.map((i) => `${root}/${i}`).reverse();
+      const data: Record<string, string> = {};
+      if (dirs.length > 1) data.LowerDir = dirs.slice(1).map((d) => `${d}/fs`).join(':');
+      data.MergedDir = `${dirs[0]}/merged`;
+      data.UpperDir = `${dirs[0]}/fs`;
+      data.WorkDir = `${dirs[0]}/work`;
+      return data;
+    } catch {
+      return undefined;
+    }
   }
 
   /** Per-layer sizes: cached on the record, else from the snapshots. */

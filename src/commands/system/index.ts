@@ -1,0 +1,9 @@
+/** `system` management commands. Add further `system` subcommands (df, events, prune) to this list. */
+import { defineGroup } from '../_lib/spec.js';
+import { infoCommand } from './info.js';
+
+export const systemGroup = defineGroup({
+  name: 'system',
+  summary: 'Manage containerd',
+  commands: [infoCommand],
+});
