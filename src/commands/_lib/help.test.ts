@@ -63,6 +63,18 @@ describe('renderCommandHelp', () => {
     );
   });
 
+  it('lists the management command first under Aliases when the shorthand was typed, as docker does', () => {
+    const { aliases: _aliases, ...spec } = fixturePs;
+    const text = renderCommandHelp({
+      root: fixtureRoot,
+      path: ['ps'],
+      spec: cmd({ ...spec, kind: 'command' }),
+      aliasPaths: ['nerdctl container ls', 'nerdctl container ps', 'nerdctl container list'],
+    });
+    expect(text).toContain('Usage:  nerdctl ps [OPTIONS]\n');
+    expect(text).toContain('Aliases:\n  nerdctl container ls, nerdctl container ps, nerdctl container list, nerdctl ps\n');
+  });
+
   it('leaves out hidden and deprecated flags and follows the terminal width', () => {
     const text = renderCommandHelp({ root: fixtureRoot, path: ['container', 'run'], spec: cmd(fixtureRun), width: 120 });
     expect(text).not.toContain('--oom-kill-disable');

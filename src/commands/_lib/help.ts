@@ -129,7 +129,10 @@ export function renderCommandHelp(t: HelpTarget & { spec: CommandSpec }, groupFl
     ...(t.aliasPaths ?? []),
     ...(t.spec.aliases ?? []).map((a) => [t.root.name, ...t.path.slice(0, -1), a].join(' ')),
   ];
-  if (aliases.length > 0) out.push('', 'Aliases:', `  ${[cmd, ...aliases].join(', ')}`);
+  // Docker (23+) lists the management command's path and its aliases first, then the top-level shorthands.
+  const paths = [cmd, ...aliases].map((p, i) => ({ p, i, words: p.split(' ').length }));
+  paths.sort((a, b) => b.words - a.words || a.i - b.i);
+  if (aliases.length > 0) out.push('', 'Aliases:', `  ${paths.map((x) => x.p).join(', ')}`);
   if (t.spec.examples !== undefined && t.spec.examples.length > 0) {
     out.push('', 'Examples:');
     for (const ex of t.spec.examples) out.push(`  # ${ex.description}`, `  ${ex.command}`, '');
