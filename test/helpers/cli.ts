@@ -8,7 +8,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-export const BIN = resolve(__dirname, '../../dist/nerdctl.js');
+/** The CLI under test: dist/nerdctl.js, or $NERDCTL_TEST_BIN (a private build, so other builds of dist/ cannot race a run). */
+export const BIN = process.env.NERDCTL_TEST_BIN ?? resolve(__dirname, '../../dist/nerdctl.js');
 
 export interface RunResult {
   code: number;
