@@ -93,8 +93,8 @@ ${fn}() {
     _files \${flagPrefix:+-P "$flagPrefix"}
 }
 
-# When autoloaded from $fpath this file is the body of ${fn}: define the function, then run it. When sourced or
-# eval'ed, only define it (compdef above registered it).
+# When autoloaded from $fpath this file is the body of ${fn}: define the function, then run it. When sourced,
+# only define it (compdef above registered it).
 if [[ "\${funcstack[1]}" == "${fn}" ]]; then
     ${fn} "$@"
 fi
