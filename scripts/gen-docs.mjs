@@ -80,6 +80,10 @@ for (const path of changed) {
   writeFileSync(join(repo, path), files.get(path));
 }
 for (const path of stale) rmSync(join(repo, path));
-const withoutExamples = [...files.keys()].filter((p) => /^man\/.*\.1$/.test(p) && !files.get(p).includes('.SH EXAMPLES'));
+// Command pages (not group pages, which list commands) should show an example: name those that do not.
+const withoutExamples = [...files.keys()].filter((p) => {
+  const text = files.get(p);
+  return /^man\/.*\.1$/.test(p) && !text.includes('.SH COMMANDS') && !text.includes('.SH EXAMPLES') && !text.includes(' is a shorthand for ');
+});
 console.log(`gen-docs: ${files.size} files, ${changed.length} written, ${stale.length} stale removed`);
-if (withoutExamples.length > 0) console.log(`pages without examples: ${withoutExamples.map((p) => p.slice(4, -2)).join(' ')}`);
+if (withoutExamples.length > 0) console.log(`commands without examples: ${withoutExamples.map((p) => p.slice(4, -2)).join(' ')}`);
