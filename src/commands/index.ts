@@ -10,6 +10,7 @@ import { networkGroup } from './network/index.js';
 import { loginCommand, logoutCommand } from './registry/login.js';
 import { snapshotGroup } from './snapshot/index.js';
 import { completionCommand } from './system/completion.js';
+import { eventsCommand } from './system/events.js';
 import { systemGroup } from './system/index.js';
 import { infoCommand } from './system/info.js';
 import { versionCommand } from './system/version.js';
@@ -26,5 +27,6 @@ export const commands: readonly AnySpec[] = [
   contentGroup,
   snapshotGroup,
   systemGroup,
+  eventsCommand,
   infoCommand,
 ];

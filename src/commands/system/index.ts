@@ -1,9 +1,10 @@
 /** `system` management commands. Add further `system` subcommands (df, events, prune) to this list. */
 import { defineGroup } from '../_lib/spec.js';
+import { eventsCommand } from './events.js';
 import { infoCommand } from './info.js';
 
 export const systemGroup = defineGroup({
   name: 'system',
   summary: 'Manage containerd',
-  commands: [infoCommand],
+  commands: [eventsCommand, infoCommand],
 });
