@@ -57,9 +57,15 @@ async function tab(term: Terminal, line: string, tabs: string, expected: readonl
   term.mark();
   term.write(line + tabs);
   const screen = await term.waitFor((t) => expected.every((n) => new RegExp(`(^|\\s)${n}(\\s|$)`, 'm').test(t)), expected.join(', '));
-  term.write('\x03'); // Ctrl-C: abandon the line
-  await new Promise((r) => setTimeout(r, 200));
+  await abandonLine(term);
   return screen;
+}
+
+/** Ctrl-C, then wait for a fresh prompt, so the next test starts on an empty line. */
+async function abandonLine(term: Terminal): Promise<void> {
+  term.mark();
+  term.write('\x03');
+  await term.waitFor((t) => t.includes('READY$'), 'a fresh prompt');
 }
 
 describe.each([
@@ -107,7 +113,6 @@ describe.each([
     term.mark();
     term.write('nerdctl netw\t');
     await term.waitFor((t) => t.includes('network '), 'nerdctl network');
-    term.write('\x03');
-    await new Promise((r) => setTimeout(r, 200));
+    await abandonLine(term);
   });
 });
