@@ -6,6 +6,8 @@ import type { Readable, Writable } from 'node:stream';
 import type { Digest } from '../digest.js';
 import { shortId } from '../digest.js';
 import { EngineError, hasCode } from '../errdefs.js';
+import { eventLogFor } from '../events/event-log.js';
+import { imageActor } from '../events/types.js';
 import { DEFAULT_LEASE_EXPIRY_MS } from '../leases/with-lease.js';
 import type { Platform } from '../platforms.js';
 import type { Storage } from '../metadata/storage.js';
@@ -93,6 +95,28 @@ class Images implements ImageService {
     return this.#store;
   }
 
+  // --- events (Docker's image events; see events/types.ts) ---------------------------------------------------
+  #emit(ctx: OpContext, action: string, id: string, name: string): void {
+    eventLogFor(this.#storage.db).emit(ctx, { type: 'image', action, actor: imageActor(id, name) });
+  }
+
+  /** The image ID `ref` names now (before a removal), for untag/delete events. */
+  #idOf(ctx: OpContext, ref: string): string | undefined {
+    try {
+      const r = findImage(this.#images, ctx.namespace, ref).records[0]!;
+      return r.summary.id ?? r.target.digest;
+    } catch {
+      return undefined;
+    }
+  }
+
+  #emitRemoval(ctx: OpContext, id: string | undefined, r: { untagged: readonly string[]; deleted: readonly string[] }): void {
+    if (id === undefined) return;
+    for (let i = 0; i < r.untagged.length; i++) this.#emit(ctx, 'untag', id, id);
+    if (r.deleted.includes(id)) this.#emit(ctx, 'delete', id, id);
+  }
+  // ---------------------------------------------------------------------------------------------------------------
+
   get #deps() {
     return { storage: this.#storage, store: this.#images, resolver: this.#resolver, defaultSnapshotter: this.#snapshotter };
   }
@@ -179,12 +203,18 @@ class Images implements ImageService {
     return this.open(ctx, pulled.image, openOpts);
   }
 
-  pull(ctx: OpContext, ref: string, options: PullOptions = {}): Promise<PullResult> {
-    return pullImage(ctx, this.#deps, ref, options);
+  async pull(ctx: OpContext, ref: string, options: PullOptions = {}): Promise<PullResult> {
+    const r = await pullImage(ctx, this.#deps, ref, options);
+    const parsed = parseReferenceRaw(r.name);
+    this.#emit(ctx, 'pull', familiarString(parsed), familiarRepository(parsed));
+    return r;
   }
 
-  push(ctx: OpContext, ref: string, options: PushOptions = {}): Promise<PushResult> {
-    return pushImage(ctx, this.#deps, ref, options);
+  async push(ctx: OpContext, ref: string, options: PushOptions = {}): Promise<PushResult> {
+    const r = await pushImage(ctx, this.#deps, ref, options);
+    const parsed = parseReferenceRaw(r.name);
+    this.#emit(ctx, 'push', `${familiarRepository(parsed)}:${r.tag}`, familiarRepository(parsed));
+    return r;
   }
 
   async tag(ctx: OpContext, source: string, target: string): Promise<Image> {
@@ -197,10 +227,18 @@ class Images implements ImageService {
       summary: src.summary,
       source: 'tag',
     });
+    this.#emit(ctx, 'tag', src.summary.id ?? src.target.digest, displayName(name));
     return put.record;
   }
 
   async remove(ctx: OpContext, ref: string, options: RemoveOptions = {}): Promise<RemoveResult> {
+    const id = this.#idOf(ctx, ref);
+    const r = await this.#remove(ctx, ref, options);
+    this.#emitRemoval(ctx, id, r);
+    return r;
+  }
+
+  async #remove(ctx: OpContext, ref: string, options: RemoveOptions): Promise<RemoveResult> {
     const ns = ctx.namespace;
     const found = findImage(this.#images, ns, ref);
     const records = found.records;
@@ -320,7 +358,10 @@ class Images implements ImageService {
         if (!options.labelMatch(labels)) continue;
       }
       if ((await this.#usersOf(ctx, records)).length > 0) continue;
-      deleted.push(...(await this.#deleteImage(ctx, records, untagged, false)));
+      const before = untagged.length;
+      const gone = await this.#deleteImage(ctx, records, untagged, false);
+      this.#emitRemoval(ctx, records[0]!.summary.id ?? records[0]!.target.digest, { untagged: untagged.slice(before), deleted: gone });
+      deleted.push(...gone);
       any = true;
     }
     let reclaimed = 0;
@@ -328,6 +369,7 @@ class Images implements ImageService {
       const r = await this.#storage.gc.collect({ log: ctx.log, measureSnapshots: true });
       reclaimed = r.blobBytes + r.snapshotBytes;
     }
+    eventLogFor(this.#storage.db).emit(ctx, { type: 'image', action: 'prune', actor: { id: '', attributes: { reclaimed: String(reclaimed) } } });
     return { untagged, deleted, reclaimed };
   }
 
@@ -389,16 +431,23 @@ class Images implements ImageService {
     return historyRows(content, await this.#layerSizes(ctx, content), repoTags(records));
   }
 
-  save(ctx: OpContext, refs: readonly string[], out: Writable, options: SaveOptions = {}): Promise<void> {
-    return saveImages(ctx, this.#deps, refs, out, options);
+  async save(ctx: OpContext, refs: readonly string[], out: Writable, options: SaveOptions = {}): Promise<void> {
+    const ids = refs.map((ref) => this.#idOf(ctx, ref));
+    await saveImages(ctx, this.#deps, refs, out, options);
+    for (const id of ids) if (id !== undefined) this.#emit(ctx, 'save', id, id);
   }
 
-  load(ctx: OpContext, input: Readable, options: LoadOptions = {}): Promise<LoadedImage[]> {
-    return loadArchive(ctx, this.#deps, input, options);
+  async load(ctx: OpContext, input: Readable, options: LoadOptions = {}): Promise<LoadedImage[]> {
+    const loaded = await loadArchive(ctx, this.#deps, input, options);
+    for (const l of loaded) this.#emit(ctx, 'load', l.id, l.id);
+    return loaded;
   }
 
   async import(ctx: OpContext, input: Readable, options: ImportOptions = {}): Promise<Image> {
-    return (await importRootfs(ctx, this.#deps, input, options)).image;
+    const image = (await importRootfs(ctx, this.#deps, input, options)).image;
+    const id = image.summary.id ?? image.target.digest;
+    this.#emit(ctx, 'import', id, id);
+    return image;
   }
 
   async create(ctx: OpContext, options: CreateImageOptions): Promise<ImageContent> {
