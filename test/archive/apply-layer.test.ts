@@ -134,6 +134,30 @@ describe.skipIf(!isRoot())('applyLayer', () => {
     expect(readdirSync(root).sort()).toEqual(['bin', 'dev', 'etc', 'home', 'lib', 'opt', 'tmp', 'var']);
   });
 
+  it('creates device nodes in a batch that still honours archive order', async () => {
+    const root = dir('root');
+    await applyLayer(
+      streamOf(
+        await packTar([
+          { name: 'dev', type: 'directory', mode: 0o755, mtime: T },
+          { name: 'dev/zero', type: 'character-device', devmajor: 1, devminor: 5, mode: 0o666, uid: 5, mtime: T },
+          { name: 'dev/zero-link', type: 'link', linkname: 'dev/zero' },
+          { name: 'dev/replaced', type: 'character-device', devmajor: 1, devminor: 7 },
+          { name: 'dev/replaced', data: 'a file now' },
+          { name: 'dev/pipe', type: 'fifo', mode: 0o600, mtime: T2 },
+        ]),
+      ),
+      root,
+      { whiteoutMode: 'remove' },
+    );
+    const zero = lstatSync(path.join(root, 'dev/zero'));
+    expect([zero.isCharacterDevice(), zero.rdev, zero.uid, zero.mode & 0o7777]).toEqual([true, (1 << 8) | 5, 5, 0o666]);
+    expect(lstatSync(path.join(root, 'dev/zero-link')).ino).toBe(zero.ino);
+    expect(readFileSync(path.join(root, 'dev/replaced'), 'utf8')).toBe('a file now');
+    expect(lstatSync(path.join(root, 'dev/pipe')).mtimeMs).toBe(T2.getTime());
+    expect(statSync(path.join(root, 'dev')).mtimeMs).toBe(T.getTime());
+  });
+
   it('sets xattrs from PAX records, binary capabilities included, after ownership', async () => {
     const root = dir('root');
     // A real file capability (cap_net_raw+ep, VFS_CAP_REVISION_2): chown would clear it if set first.
