@@ -3,6 +3,7 @@
  * are aliases of the management commands' specs, as in Docker.
  */
 import type { AnySpec } from './_lib/spec.js';
+import { containerGroup, containerShorthands } from './container/index.js';
 import { contentGroup } from './content/index.js';
 import { imageGroup, imageShorthands } from './image/index.js';
 import { namespaceGroup } from './namespace/index.js';
@@ -13,11 +14,14 @@ import { completionCommand } from './system/completion.js';
 import { eventsCommand } from './system/events.js';
 import { systemGroup } from './system/index.js';
 import { infoCommand } from './system/info.js';
+import { internalGroup } from './internal/index.js';
 import { versionCommand } from './system/version.js';
 
 export const commands: readonly AnySpec[] = [
   completionCommand,
   versionCommand,
+  containerGroup,
+  ...containerShorthands,
   imageGroup,
   ...imageShorthands,
   loginCommand,
@@ -29,4 +33,5 @@ export const commands: readonly AnySpec[] = [
   systemGroup,
   eventsCommand,
   infoCommand,
+  internalGroup,
 ];

@@ -5,10 +5,15 @@
  * access; `images()` and `registry()` load their modules on first call, so `ps` never evaluates the image
  * pipeline or the registry client.
  */
+import type { ContainerServiceImpl } from './containers/service.js';
+import type { ContainerStore } from './containers/store.js';
+import type { ContainerNetworkProvider } from './containers/types.js';
 import type { ImageService, ImageUsersProvider } from './images/types.js';
 import type { RegistryAccess } from './images/registry-access.js';
 import type { Logger } from './log.js';
 import { openStorage, type SnapshotterName, type Storage } from './metadata/storage.js';
+import type { TaskService } from './tasks/task-service.js';
+import type { VolumeService } from './volumes/types.js';
 
 export interface EngineOptions {
   /** Persistent state: meta.db, content/, snapshots/, volumes/, containers/. */
@@ -22,6 +27,12 @@ export interface EngineOptions {
   readonly cniNetconfPath: string;
   readonly cgroupManager: 'cgroupfs' | 'systemd' | 'none';
   readonly log: Logger;
+  /** Loads the network provider the containers service sets networking up with (the CLI injects src/network's). */
+  readonly containerNetwork?: () => Promise<ContainerNetworkProvider>;
+  /** The exit command conmon runs for container `id` (the CLI's `internal cleanup`); see containers/deps.ts. */
+  readonly exitCommand?: (id: string) => readonly string[];
+  /** Starts the health-check runner for a namespace when none runs (the CLI's `internal healthcheck-runner`). */
+  readonly ensureHealthRunner?: (namespace: string) => void;
 }
 
 export interface Engine {
@@ -43,6 +54,12 @@ export interface Engine {
    * May be called before or after `images()`.
    */
   setImageUsersProvider(provider: ImageUsersProvider): void;
+  /** The task service (runc + conmon), created on first call. */
+  tasks(): Promise<TaskService>;
+  /** The volume service, created on first call. */
+  volumes(): Promise<VolumeService>;
+  /** The containers service (see containers/types.ts), created on first call. */
+  containers(): Promise<ContainerServiceImpl>;
   /** Releases database handles. Safe to call twice. */
   close(): void;
 }
@@ -52,7 +69,15 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
   let images: Promise<ImageService> | undefined;
   let registry: Promise<RegistryAccess> | undefined;
   let users: ImageUsersProvider | undefined;
+  let tasks: Promise<TaskService> | undefined;
+  let volumes: Promise<VolumeService> | undefined;
+  let containers: Promise<ContainerServiceImpl> | undefined;
+  let containerStore: Promise<ContainerStore> | undefined;
   let closed = false;
+  const openContainerStore = () =>
+    (containerStore ??= import('./containers/store.js').then((m) => m.createContainerStore(engine.storage.db)));
+  // rmi and image prune refuse images that containers use, whether or not this process opened the containers.
+  users = async (ctx, image) => (await import('./containers/store.js')).imageUsers(await openContainerStore(), ctx.namespace, image.id);
 
   const engine: Engine = {
     options,
@@ -85,6 +110,40 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     setImageUsersProvider(provider) {
       users = provider;
       void images?.then((s) => s.setUsersProvider(provider));
+    },
+    tasks() {
+      tasks ??= import('./tasks/task-service.js').then((m) =>
+        m.createTaskService({ stateRoot: options.stateRoot, systemdCgroup: options.cgroupManager === 'systemd', log: options.log }),
+      );
+      return tasks;
+    },
+    volumes() {
+      volumes ??= import('./volumes/service.js').then((m) => m.createVolumeService({ db: engine.storage.db, dataRoot: engine.storage.dataRoot }));
+      return volumes;
+    },
+    containers() {
+      containers ??= Promise.all([import('./containers/service.js'), openContainerStore(), engine.tasks(), engine.volumes()]).then(
+        ([m, store, t, v]) =>
+          m.createContainerService({
+            dataRoot: engine.storage.dataRoot,
+            stateRoot: options.stateRoot,
+            store,
+            storage: engine.storage,
+            images: () => engine.images(),
+            tasks: t,
+            volumes: v,
+            network: async () => {
+              if (!options.containerNetwork) {
+                const { failedPrecondition } = await import('./errdefs.js');
+                throw failedPrecondition('no network provider is configured for containers');
+              }
+              return options.containerNetwork();
+            },
+            ...(options.exitCommand ? { exitCommand: options.exitCommand } : {}),
+            ...(options.ensureHealthRunner ? { ensureHealthRunner: options.ensureHealthRunner } : {}),
+          }),
+      );
+      return containers;
     },
     close() {
       if (closed) return;

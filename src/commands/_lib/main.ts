@@ -14,6 +14,7 @@ import type { CommandContext, GlobalOptions, Output } from './context.js';
 import { sameCommand } from './command-pages.js';
 import { exitReport, type ExitClass } from './exit.js';
 import { renderCommandHelp, renderGroupHelp } from './help.js';
+import { containerEngineHooks } from './open-engine.js';
 import type { CommandSpec, FlagSpecs, GroupSpec } from './spec.js';
 import { VERSION } from './version.js';
 
@@ -36,7 +37,7 @@ function makeOutput(stream: NodeJS.WriteStream): Output {
 }
 
 /** Commands whose engine failures exit 125 like `docker run` (the container never ran). */
-const containerClass = new Set(['container run', 'container create', 'container start', 'container exec']);
+const containerClass = new Set(['container run', 'container create', 'container start', 'container exec', 'run', 'create', 'start', 'exec']);
 
 /** Other paths that reach the same command (`nerdctl ps` for `nerdctl container ls`), for help's Aliases line. */
 function aliasPaths(root: RootSpec, spec: CommandSpec, canonical: readonly string[]): string[] {
@@ -147,6 +148,7 @@ export async function main(io: MainIO): Promise<number> {
             cniNetconfPath: g.cniNetconfPath,
             cgroupManager: g.cgroupManager,
             log,
+            ...containerEngineHooks(g, io.selfCommand, io.env),
           }),
         );
         return engine;

@@ -1,0 +1,107 @@
+/**
+ * The flags of `run` and `create` (Docker's spelling and shorthands). Numeric flags are declared as strings so
+ * their values reach options.ts as typed, which reports bad values with Docker's wording
+ * (`invalid argument "x" for "-m, --memory" flag: ...`).
+ */
+import type { FlagSpec, FlagSpecs } from '../_lib/spec.js';
+
+type Extra = Omit<Partial<FlagSpec>, 'type' | 'describe'>;
+const s = <const E extends Extra = {}>(describe: string, extra?: E) => ({ type: 'string' as const, describe, ...(extra as E) });
+const list = <const E extends Extra = {}>(describe: string, extra?: E) => ({ type: 'strings' as const, describe, ...(extra as E) });
+const b = <const E extends Extra = {}>(describe: string, extra?: E) => ({ type: 'boolean' as const, describe, ...(extra as E) });
+
+/** Flags shared by `create` and `run`. */
+export const createFlags = {
+  'add-host': list('Add a custom host-to-IP mapping (host:ip)', { valueName: 'list' }),
+  annotation: list('Add an annotation to the container (passed through to the OCI runtime)', { valueName: 'list' }),
+  attach: list('Attach to STDIN, STDOUT or STDERR', { short: 'a', valueName: 'list', complete: { values: ['STDIN', 'STDOUT', 'STDERR'] } }),
+  'blkio-weight': s('Block IO (relative weight), between 10 and 1000, or 0 to disable (default 0)', { valueName: 'uint16' }),
+  'cap-add': list('Add Linux capabilities', { valueName: 'list', complete: 'capabilities' }),
+  'cap-drop': list('Drop Linux capabilities', { valueName: 'list', complete: 'capabilities' }),
+  'cgroup-parent': s('Optional parent cgroup for the container'),
+  cgroupns: s('Cgroup namespace to use (host|private)', { complete: { values: ['host', 'private'] } }),
+  cidfile: s('Write the container ID to the file', { complete: 'files' }),
+  'cpu-period': s('Limit CPU CFS (Completely Fair Scheduler) period', { valueName: 'int' }),
+  'cpu-quota': s('Limit CPU CFS (Completely Fair Scheduler) quota', { valueName: 'int' }),
+  'cpu-rt-period': s('Limit CPU real-time period in microseconds', { valueName: 'int' }),
+  'cpu-rt-runtime': s('Limit CPU real-time runtime in microseconds', { valueName: 'int' }),
+  'cpu-shares': s('CPU shares (relative weight)', { short: 'c', valueName: 'int' }),
+  cpus: s('Number of CPUs', { valueName: 'decimal' }),
+  'cpuset-cpus': s('CPUs in which to allow execution (0-3, 0,1)'),
+  'cpuset-mems': s('MEMs in which to allow execution (0-3, 0,1)'),
+  'detach-keys': s('Override the key sequence for detaching a container'),
+  device: list('Add a host device to the container', { valueName: 'list' }),
+  'device-cgroup-rule': list('Add a rule to the cgroup allowed devices list', { valueName: 'list' }),
+  dns: list('Set custom DNS servers', { valueName: 'list' }),
+  'dns-option': list('Set DNS options', { valueName: 'list', aliases: ['dns-opt'] }),
+  'dns-search': list('Set custom DNS search domains', { valueName: 'list' }),
+  domainname: s('Container NIS domain name'),
+  entrypoint: s('Overwrite the default ENTRYPOINT of the image'),
+  env: list('Set environment variables', { short: 'e', valueName: 'list' }),
+  'env-file': list('Read in a file of environment variables', { valueName: 'list', complete: 'files' }),
+  expose: list('Expose a port or a range of ports', { valueName: 'list' }),
+  'group-add': list('Add additional groups to join', { valueName: 'list' }),
+  'health-cmd': s('Command to run to check health'),
+  'health-interval': s('Time between running the check (ms|s|m|h) (default 0s)', { valueName: 'duration' }),
+  'health-retries': s('Consecutive failures needed to report unhealthy', { valueName: 'int' }),
+  'health-start-period': s('Start period for the container to initialize before starting health-retries countdown (ms|s|m|h) (default 0s)', {
+    valueName: 'duration',
+  }),
+  'health-start-interval': s('Time between running the check during the start period (ms|s|m|h) (default 0s)', { valueName: 'duration' }),
+  'health-timeout': s('Maximum time to allow one check to run (ms|s|m|h) (default 0s)', { valueName: 'duration' }),
+  hostname: s('Container host name', { short: 'h' }),
+  init: b('Run an init inside the container that forwards signals and reaps processes'),
+  'init-binary': s('The custom binary to use as the init process', { complete: 'files' }),
+  interactive: b('Keep STDIN open even if not attached', { short: 'i' }),
+  ip: s('IPv4 address (e.g., 172.30.100.104)'),
+  ip6: s('IPv6 address (e.g., 2001:db8::33)'),
+  ipc: s('IPC mode to use'),
+  label: list('Set meta data on a container', { short: 'l', valueName: 'list' }),
+  'label-file': list('Read in a line delimited file of labels', { valueName: 'list', complete: 'files' }),
+  'log-driver': s('Logging driver for the container', { complete: 'log-drivers' }),
+  'log-opt': list('Log driver options', { valueName: 'list' }),
+  'mac-address': s('Container MAC address (e.g., 92:d0:c6:0a:29:33)'),
+  memory: s('Memory limit', { short: 'm', valueName: 'bytes' }),
+  'memory-reservation': s('Memory soft limit', { valueName: 'bytes' }),
+  'memory-swap': s("Swap limit equal to memory plus swap: '-1' to enable unlimited swap", { valueName: 'bytes' }),
+  'memory-swappiness': s('Tune container memory swappiness (0 to 100) (default -1)', { valueName: 'int' }),
+  mount: list('Attach a filesystem mount to the container', { valueName: 'mount' }),
+  name: s('Assign a name to the container'),
+  network: list('Connect a container to a network', { aliases: ['net'], valueName: 'network', complete: 'networks' }),
+  'network-alias': list('Add network-scoped alias for the container', { aliases: ['net-alias'], valueName: 'list' }),
+  'no-healthcheck': b('Disable any container-specified HEALTHCHECK'),
+  'oom-kill-disable': b('Disable OOM Killer'),
+  'oom-score-adj': s('Tune host\'s OOM preferences (-1000 to 1000)', { valueName: 'int' }),
+  pid: s('PID namespace to use'),
+  'pids-limit': s('Tune container pids limit (set -1 for unlimited)', { valueName: 'int' }),
+  platform: s('Set platform if server is multi-platform capable', { complete: 'platforms' }),
+  privileged: b('Give extended privileges to this container'),
+  publish: list("Publish a container's port(s) to the host", { short: 'p', valueName: 'list' }),
+  'publish-all': b('Publish all exposed ports to random ports', { short: 'P' }),
+  pull: s('Pull image before running ("always"|"missing"|"never")', { default: 'missing', complete: { values: ['always', 'missing', 'never'] } }),
+  quiet: b('Suppress the pull output', { short: 'q' }),
+  'read-only': b("Mount the container's root filesystem as read only"),
+  restart: s('Restart policy to apply when a container exits', { default: 'no', complete: 'restart-policies' }),
+  rm: b('Automatically remove the container when it exits'),
+  runtime: s('Runtime to use for this container'),
+  'security-opt': list('Security Options', { valueName: 'list' }),
+  'shm-size': s('Size of /dev/shm', { valueName: 'bytes' }),
+  'stop-signal': s('Signal to stop a container', { complete: 'signals' }),
+  'stop-timeout': s('Timeout (in seconds) to stop a container', { valueName: 'int' }),
+  sysctl: list('Sysctl options', { valueName: 'map' }),
+  tmpfs: list('Mount a tmpfs directory', { valueName: 'list' }),
+  tty: b('Allocate a pseudo-TTY', { short: 't' }),
+  ulimit: list('Ulimit options', { valueName: 'ulimit' }),
+  user: s('Username or UID (format: <name|uid>[:<group|gid>])', { short: 'u' }),
+  uts: s('UTS namespace to use'),
+  volume: list('Bind mount a volume', { short: 'v', valueName: 'list' }),
+  'volumes-from': list('Mount volumes from the specified container(s)', { valueName: 'list', complete: 'containers' }),
+  workdir: s('Working directory inside the container', { short: 'w' }),
+} as const satisfies FlagSpecs;
+
+/** `run`'s flags: create's plus detach and signal proxying. */
+export const runFlags = {
+  ...createFlags,
+  detach: b('Run container in background and print container ID', { short: 'd' }),
+  'sig-proxy': b('Proxy received signals to the process', { default: true }),
+} as const satisfies FlagSpecs;
