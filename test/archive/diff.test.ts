@@ -3,7 +3,6 @@
  * lower tree, reproduces the merged view (both whiteout modes); the native tree diff does the same; output
  * is reproducible.
  */
-import { execFileSync } from 'node:child_process';
 import {
   chmodSync,
   chownSync,

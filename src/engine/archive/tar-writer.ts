@@ -9,7 +9,7 @@ import { Transform, pipeline, type Writable } from 'node:stream';
 import { constants as zc, createGzip } from 'node:zlib';
 import type { Digest } from '../digest.js';
 import { canceled } from '../errdefs.js';
-import { BLOCK, encodeHeader, END_OF_ARCHIVE, type TarEntryType, type TarHeader } from './tar-header.js';
+import { encodeHeader, END_OF_ARCHIVE, type TarEntryType, type TarHeader } from './tar-header.js';
 import type { Xattrs } from './xattrs.js';
 
 export interface TarOutputOptions {
@@ -215,5 +215,3 @@ export function markerHeader(name: string): TarHeader {
     xattrs: undefined,
   };
 }
-
-export { BLOCK };

@@ -6,7 +6,7 @@
 import { constants as fsc, closeSync, lstatSync, openSync, readSync, readdirSync, type Stats } from 'node:fs';
 import { EngineError, internal, isErrno, wrap } from '../errdefs.js';
 import type { Logger } from '../log.js';
-import { BLOCK, padding, type TarHeader } from './tar-header.js';
+import { padding, type TarHeader } from './tar-header.js';
 import { entryType, headerFromStat, markerHeader, type TarWriter } from './tar-writer.js';
 import { OVERLAY_XATTR_PREFIX } from './whiteout.js';
 import { readTreeXattrs, type Xattrs } from './xattrs.js';
@@ -160,5 +160,3 @@ export class TreeEmitter {
     return true;
   }
 }
-
-export { BLOCK };
