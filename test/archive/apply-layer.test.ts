@@ -393,6 +393,16 @@ describe.skipIf(!isRoot())('applyLayer', () => {
     expect(new Set(results)).toEqual(new Set([sha256(bytes)]));
   });
 
+  it('does not mistake a plain tar for a compressed one, and skips detection when told', async () => {
+    const bytes = await packTar([{ name: 'BZh9-notes.txt', data: 'starts like bzip2' }]);
+    const r = await applyLayer(streamOf(bytes), dir('a'), { whiteoutMode: 'remove' });
+    expect(r.compression).toBe('none');
+    expect(readFileSync(path.join(base, 'a', 'BZh9-notes.txt'), 'utf8')).toBe('starts like bzip2');
+    const err = await errorOf(applyLayer(streamOf(gzipSync(bytes)), dir('b'), { whiteoutMode: 'remove', decompress: false }));
+    // gzip bytes read as a tar: too short for a header here, or a header with a bad checksum
+    expect(err?.message).toMatch(/^apply layer: (unexpected end of archive|invalid tar header)/);
+  });
+
   it('fails cleanly on a corrupt gzip and on a truncated tar', async () => {
     const bytes = await packTar(baseLayer());
     const gz = gzipSync(bytes);

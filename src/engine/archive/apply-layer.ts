@@ -25,6 +25,8 @@ export interface ApplyLayerOptions {
    * target lives in a lower layer (the file is copied up); without them such a layer fails.
    */
   lowerDirs?: readonly string[];
+  /** False when `input` is already an uncompressed tar (skips magic-byte detection). Default true. */
+  decompress?: boolean;
   signal?: AbortSignal;
   log?: Logger;
 }
@@ -46,6 +48,8 @@ export interface ExtractTreeOptions {
   owner?: { uid: number; gid: number };
   /** Refuse to replace a directory by a non-directory or the reverse, as `docker cp` does. Default false. */
   noOverwriteDirNonDir?: boolean;
+  /** False when `input` is already an uncompressed tar. Default true. */
+  decompress?: boolean;
   signal?: AbortSignal;
   log?: Logger;
 }
@@ -65,14 +69,14 @@ function targetRoot(targetDir: string): string {
   }
 }
 
-async function run(input: Input, root: string, opts: ExtractorOptions, label: string): Promise<ApplyLayerResult> {
+async function run(input: Input, root: string, opts: ExtractorOptions, label: string, detect: boolean): Promise<ApplyLayerResult> {
   const ex = new Extractor(root, opts);
   const reader = new TarReader(ex);
   const hash = createHash('sha256');
   let size = 0;
   let compression: Compression = 'none';
   try {
-    const d = await openDecompressed(input);
+    const d = await openDecompressed(input, { detect });
     compression = d.compression;
     for await (const chunk of d.chunks) {
       hash.update(chunk);
@@ -124,6 +128,7 @@ export async function applyLayer(input: Input, targetDir: string, opts: ApplyLay
       log: opts.log,
     },
     'apply layer',
+    opts.decompress !== false,
   );
 }
 
@@ -147,5 +152,6 @@ export async function extractTree(input: Input, targetDir: string, opts: Extract
       log: opts.log,
     },
     'extract archive',
+    opts.decompress !== false,
   );
 }

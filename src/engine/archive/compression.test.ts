@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { hasCode } from '../errdefs.js';
-import { detectCompression, openDecompressed } from './compression.js';
+import { detectCompression, openDecompressed, toolMessage } from './compression.js';
 
 async function drain(input: Buffer[]): Promise<{ compression: string; out: Buffer }> {
   const d = await openDecompressed((async function* () {
@@ -26,7 +26,9 @@ describe('detectCompression', () => {
   it.each([
     [[0x1f, 0x8b, 0x08, 0], 'gzip'],
     [[0x28, 0xb5, 0x2f, 0xfd], 'zstd'],
-    [[0x42, 0x5a, 0x68, 0x39], 'bzip2'],
+    [[0x42, 0x5a, 0x68, 0x39, 0x31, 0x41, 0x59, 0x26, 0x53, 0x59], 'bzip2'],
+    [[0x42, 0x5a, 0x68, 0x39, 0x17, 0x72, 0x45, 0x38, 0x50, 0x90], 'bzip2'],
+    [[...Buffer.from('BZhello.txt')], 'none'], // a plain tar whose first member is "BZhello.txt"
     [[0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], 'xz'],
     [[0x61, 0x62, 0x63], 'none'],
     [[], 'none'],
@@ -35,10 +37,32 @@ describe('detectCompression', () => {
   });
 });
 
+describe('toolMessage', () => {
+  it.each([
+    ['bzip2: Data integrity error when decompressing.\n\tInput file = (stdin)\n\nIt is possible', 'data integrity error when decompressing'],
+    ['xz: (stdin): Compressed data is corrupt\n', 'compressed data is corrupt'],
+    ['/*stdin*\\ : Read error (39) : premature end \n', 'read error (39) : premature end'],
+    ['', ''],
+  ])('%j -> %j', (stderr, want) => {
+    expect(toolMessage(stderr)).toBe(want);
+  });
+});
+
 describe('openDecompressed', () => {
   it('passes plain data through', async () => {
     const r = await drain(chunks(payload.subarray(0, 100)));
     expect(r).toEqual({ compression: 'none', out: payload.subarray(0, 100) });
+  });
+
+  it('takes the input as plain when told not to detect', async () => {
+    const gz = gzipSync(payload);
+    const d = await openDecompressed((async function* () {
+      yield gz;
+    })(), { detect: false });
+    const parts: Buffer[] = [];
+    for await (const c of d.chunks) parts.push(c);
+    expect(d.compression).toBe('none');
+    expect(Buffer.concat(parts).equals(gz)).toBe(true);
   });
 
   it('handles empty input', async () => {

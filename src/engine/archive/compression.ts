@@ -14,15 +14,22 @@ import { EngineError, invalidArgument, notImplemented } from '../errdefs.js';
 
 export type Compression = 'none' | 'gzip' | 'zstd' | 'bzip2' | 'xz';
 
-/** Bytes {@link detectCompression} needs to decide (the xz magic is the longest). */
-export const MAGIC_BYTES = 6;
+/** Bytes {@link detectCompression} needs to decide (bzip2's magic plus its first block or end marker). */
+export const MAGIC_BYTES = 10;
+
+const BZ_BLOCK = [0x31, 0x41, 0x59, 0x26, 0x53, 0x59]; // pi: first compressed block
+const BZ_END = [0x17, 0x72, 0x45, 0x38, 0x50, 0x90]; // sqrt(pi): end of stream (empty input)
 
 /** The compression a stream starting with `head` uses; `none` for anything unrecognised (a plain tar). */
 export function detectCompression(head: Uint8Array): Compression {
   const b = head;
   if (b.length >= 3 && b[0] === 0x1f && b[1] === 0x8b && b[2] === 0x08) return 'gzip';
   if (b.length >= 4 && b[0] === 0x28 && b[1] === 0xb5 && b[2] === 0x2f && b[3] === 0xfd) return 'zstd';
-  if (b.length >= 3 && b[0] === 0x42 && b[1] === 0x5a && b[2] === 0x68) return 'bzip2';
+  // "BZh" alone is too weak: a plain tar whose first member is named "BZh..." starts with it too.
+  if (b.length >= 10 && b[0] === 0x42 && b[1] === 0x5a && b[2] === 0x68 && b[3]! >= 0x31 && b[3]! <= 0x39) {
+    const tail = Array.from(b.subarray(4, 10));
+    if (tail.every((x, i) => x === BZ_BLOCK[i]) || tail.every((x, i) => x === BZ_END[i])) return 'bzip2';
+  }
   if (b.length >= 6 && b[0] === 0xfd && b[1] === 0x37 && b[2] === 0x7a && b[3] === 0x58 && b[4] === 0x5a && b[5] === 0) {
     return 'xz';
   }
@@ -39,11 +46,15 @@ export interface Decompressed {
 }
 
 /**
- * Peeks at `input` to detect its compression and returns the decompressed chunks. Errors from `input` itself
+ * Peeks at `input` to detect its compression and returns the decompressed chunks (`detect: false` takes the
+ * input as plain, for callers that decompressed it already). Errors from `input` itself
  * pass through unchanged; corrupt or truncated compressed data raises invalid-argument
  * (`gzip: unexpected end of file`). Breaking out of the iteration destroys `input` and any helper process.
  */
-export async function openDecompressed(input: AsyncIterable<Buffer | Uint8Array>): Promise<Decompressed> {
+export async function openDecompressed(
+  input: AsyncIterable<Buffer | Uint8Array>,
+  opts: { detect?: boolean } = {},
+): Promise<Decompressed> {
   const it = input[Symbol.asyncIterator]();
   const head: Buffer[] = [];
   let headLen = 0;
@@ -73,7 +84,7 @@ export async function openDecompressed(input: AsyncIterable<Buffer | Uint8Array>
       if (!ended) await it.return?.();
     }
   }
-  const compression = detectCompression(first);
+  const compression = opts.detect === false ? 'none' : detectCompression(first);
   switch (compression) {
     case 'none':
       return { compression, chunks: raw() };
@@ -153,6 +164,22 @@ async function* fzstd(src: AsyncGenerator<Buffer>): AsyncGenerator<Buffer> {
   while (out.length > 0) yield out.shift()!;
 }
 
+/**
+ * The useful part of a decompressor's complaint: its first line without the tool and stream names
+ * (`bzip2: Data integrity error ...`, `xz: (stdin): Compressed data is corrupt`,
+ * `/*stdin*\ : Read error (39) : premature end`), lowercased like our other messages.
+ */
+export function toolMessage(stderr: string): string {
+  const line = stderr.split('\n').find((l) => l.trim() !== '') ?? '';
+  const text = line
+    .trim()
+    .replace(/^(bzip2|xz|zstd):\s*/, '')
+    .replace(/^\(stdin\):\s*/, '')
+    .replace(/^\/\*stdin\*\\\s*:\s*/, '')
+    .replace(/\s*\.$/, '');
+  return text.charAt(0).toLowerCase() + text.slice(1);
+}
+
 /** Raised before any output when a helper binary is not installed, so a fallback can take over. */
 class SpawnMissing extends Error {}
 
@@ -191,8 +218,7 @@ async function* spawnFilter(cmd: string, args: string[], src: AsyncGenerator<Buf
     const code = await exited;
     if (sourceError !== undefined) throw sourceError;
     if (code !== 0) {
-      const msg = Buffer.concat(stderr).toString('utf8').trim().split('\n').pop() ?? '';
-      throw invalidArgument(`${label}: ${msg.replace(/^\S+:\s*/, '').replace(/^stdin\s*:\s*/, '') || `exit status ${code}`}`);
+      throw invalidArgument(`${label}: ${toolMessage(Buffer.concat(stderr).toString('utf8')) || `exit status ${code}`}`);
     }
     finished = true;
   } catch (err) {
