@@ -87,20 +87,19 @@ export class TreeEmitter {
     const name = this.memberName(rel);
     try {
       const h = headerFromStat(name, abs, st, type, archivableXattrs(this.xattrs.get(abs)));
-      if (type !== 'dir' && st.nlink > 1) {
-        const key = `${st.dev}:${st.ino}`;
+      const key = type !== 'dir' && st.nlink > 1 ? `${st.dev}:${st.ino}` : undefined;
+      if (key !== undefined) {
         const first = this.links.get(key);
         if (first !== undefined) {
           await this.writer.header({ ...h, type: 'link', linkname: first, size: 0, xattrs: undefined });
           return true;
         }
-        this.links.set(key, name);
       }
-      if (type !== 'file') {
-        await this.writer.header(h);
-        return true;
-      }
-      return await this.file(abs, h);
+      if (type === 'file') await this.file(abs, h);
+      else await this.writer.header(h);
+      // Only a name that made it into the archive can be a link target.
+      if (key !== undefined) this.links.set(key, name);
+      return true;
     } catch (err) {
       if (isErrno(err, 'ENOENT')) {
         // Gone between readdir and now (a running container): as if it never was.
@@ -134,7 +133,7 @@ export class TreeEmitter {
     }
   }
 
-  private async file(abs: string, h: TarHeader): Promise<boolean> {
+  private async file(abs: string, h: TarHeader): Promise<void> {
     // Open before writing the header, so a file that vanished leaves no half member behind.
     const fd = openSync(abs, fsc.O_RDONLY | fsc.O_NOFOLLOW);
     try {
@@ -157,6 +156,5 @@ export class TreeEmitter {
     } finally {
       closeSync(fd);
     }
-    return true;
   }
 }
