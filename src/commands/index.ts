@@ -16,6 +16,7 @@ import { systemGroup } from './system/index.js';
 import { infoCommand } from './system/info.js';
 import { internalGroup } from './internal/index.js';
 import { versionCommand } from './system/version.js';
+import { volumeGroup } from './volume/index.js';
 
 export const commands: readonly AnySpec[] = [
   completionCommand,
@@ -28,6 +29,7 @@ export const commands: readonly AnySpec[] = [
   logoutCommand,
   namespaceGroup,
   networkGroup,
+  volumeGroup,
   contentGroup,
   snapshotGroup,
   systemGroup,

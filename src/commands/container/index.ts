@@ -5,6 +5,7 @@ import { execCommand } from './exec.js';
 import { containerInspectCommand, inspectCommand } from './inspect.js';
 import { logsCommand } from './logs.js';
 import { portCommand } from './port.js';
+import { containerPruneCommand } from './prune.js';
 import { psCommand } from './ps.js';
 import { renameCommand } from './rename.js';
 import { rmCommand } from './rm.js';
@@ -26,6 +27,7 @@ export const containerGroup = defineGroup({
     psCommand,
     pauseCommand,
     portCommand,
+    containerPruneCommand,
     renameCommand,
     restartCommand,
     rmCommand,
