@@ -385,9 +385,12 @@ export class TarReader {
       case 'pax':
         this.pendingPax = parsePaxRecords(data);
         break;
-      case 'paxGlobal':
-        this.globalPax = new Map([...(this.globalPax ?? []), ...parsePaxRecords(data)]);
+      case 'paxGlobal': {
+        // A global path, link target or size would apply to every member: meaningless, so ignored.
+        const recs = [...parsePaxRecords(data)].filter(([k]) => k !== 'path' && k !== 'linkpath' && k !== 'size');
+        this.globalPax = new Map([...(this.globalPax ?? []), ...recs]);
         break;
+      }
       case 'longName':
         this.longName = cString(data, 0, data.length);
         break;
