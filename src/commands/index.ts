@@ -10,6 +10,8 @@ import { namespaceGroup } from './namespace/index.js';
 import { networkGroup } from './network/index.js';
 import { loginCommand, logoutCommand } from './registry/login.js';
 import { snapshotGroup } from './snapshot/index.js';
+import { buildCommand } from './build/build.js';
+import { builderCommand } from './build/builder.js';
 import { completionCommand } from './system/completion.js';
 import { eventsCommand } from './system/events.js';
 import { systemGroup } from './system/index.js';
@@ -25,6 +27,8 @@ export const commands: readonly AnySpec[] = [
   ...containerShorthands,
   imageGroup,
   ...imageShorthands,
+  buildCommand,
+  builderCommand,
   loginCommand,
   logoutCommand,
   namespaceGroup,
