@@ -28,7 +28,7 @@ import type { OpContext } from '../op-context.js';
 import { familiarString, formatReference, parseReference } from '../reference.js';
 import { MediaTypes, type Descriptor } from '../remotes/types.js';
 import { ensureLabels, readBytes } from './content-util.js';
-import { createImage, type CreateDeps } from './create.js';
+import { createImage, unpackOptions, type CreateDeps } from './create.js';
 import { chainIds, childLabels, isIndexType, isManifestType, parseConfig, parseIndex, parseManifest, sniffMediaType, type Index } from './manifest.js';
 import { chooseUnpackTarget, finishLease, summaryOf } from './pull.js';
 import { danglingName } from './store.js';
@@ -251,12 +251,13 @@ export async function loadArchive(ctx: OpContext, deps: CreateDeps, input: Reada
         const target = chooseUnpackTarget(images, options.platforms);
         if (target === undefined) throw invalidArgument(`archive: image ${top.digest} has no manifest with content`);
         const chains = chainIds(target.config.rootfs.diff_ids);
-        const sizes = await unpackImageLayers(lctx, deps.storage.content, deps.storage.snapshotterFor(snapshotter), {
-          layers: target.manifest.layers,
-          diffIds: target.config.rootfs.diff_ids,
-          chainIds: chains,
-          configDigest: target.manifest.config.digest as Digest,
-        });
+        const sizes = await unpackImageLayers(
+          lctx,
+          deps.storage.content,
+          deps.storage.snapshotterFor(snapshotter),
+          { layers: target.manifest.layers, diffIds: target.config.rootfs.diff_ids, chainIds: chains, configDigest: target.manifest.config.digest as Digest },
+          await unpackOptions(deps, snapshotter),
+        );
         let names = ociEntryNames(top);
         if (names.length === 0) names = (namesByConfig.get(target.manifest.config.digest) ?? []).map((n) => formatReference(parseReference(n)));
         const summary = summaryOf(target, sizes);

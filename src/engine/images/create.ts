@@ -16,13 +16,23 @@ import { chainIds, childLabels, configPlatform, parseConfig, type ImageConfigFil
 import { summaryOf } from './pull.js';
 import { danglingName, type ImageSource, type ImageStore } from './store.js';
 import type { ImageContent } from './types.js';
-import { unpackImageLayers } from './unpack.js';
+import type { LayerApplier } from './layer-worker.js';
+import { stagingRootOf } from './pull.js';
+import { unpackImageLayers, type UnpackImageOptions } from './unpack.js';
+
+/** Worker threads and staging for unpacking, when the engine provides them. */
+export async function unpackOptions(deps: CreateDeps, snapshotter: string): Promise<UnpackImageOptions> {
+  if (deps.applier === undefined) return {};
+  return { applier: await deps.applier(), stagingRoot: stagingRootOf(deps.storage, snapshotter) };
+}
 
 /** What image creation needs from the engine. */
 export interface CreateDeps {
   readonly storage: Storage;
   readonly store: ImageStore;
   readonly defaultSnapshotter: string;
+  /** Applies layers in worker threads (see layer-worker.ts). */
+  readonly applier?: () => Promise<LayerApplier>;
 }
 
 /** Options of {@link createImage}. */
@@ -82,12 +92,13 @@ export async function createImage(ctx: OpContext, deps: CreateDeps, input: Creat
   const chains = chainIds(diffIds);
   let sizes = input.layerSizes !== undefined ? [...input.layerSizes] : undefined;
   if (input.snapshotter !== undefined) {
-    sizes = await unpackImageLayers(ctx, content, deps.storage.snapshotterFor(input.snapshotter), {
-      layers: input.layers,
-      diffIds,
-      chainIds: chains,
-      configDigest: configDesc.digest as Digest,
-    });
+    sizes = await unpackImageLayers(
+      ctx,
+      content,
+      deps.storage.snapshotterFor(input.snapshotter),
+      { layers: input.layers, diffIds, chainIds: chains, configDigest: configDesc.digest as Digest },
+      await unpackOptions(deps, input.snapshotter),
+    );
   }
   const platform = configPlatform(config);
   const summary = summaryOf({ manifest, config, platform }, sizes);

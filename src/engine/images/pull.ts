@@ -12,6 +12,8 @@
  * drops its lease and collects garbage, so nothing it wrote stays; a canceled pull (Ctrl-C) keeps its lease (24 h)
  * so that the next pull resumes; a killed one leaves it behind by nature.
  */
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { openWriter } from '../content/helpers.js';
 import type { Writer } from '../content/types.js';
@@ -22,6 +24,7 @@ import { GC } from '../labels.js';
 import { DEFAULT_LEASE_EXPIRY_MS } from '../leases/with-lease.js';
 import type { Storage } from '../metadata/storage.js';
 import type { OpContext } from '../op-context.js';
+import type { Snapshotter } from '../snapshots/types.js';
 import { formatPlatform, hostPlatform, platformMatches, type Platform } from '../platforms.js';
 import { formatReference, parseReference, type Reference } from '../reference.js';
 import { DEFAULT_MAX_CONCURRENT_DOWNLOADS, fetchBytes, type Descriptor, type Fetcher, type Resolver } from '../remotes/index.js';
@@ -43,7 +46,8 @@ import {
 } from './manifest.js';
 import type { ImageStore, ImageSummary } from './store.js';
 import type { ImageProgressEvent, LayerStatus, PullOptions, PullResult } from './types.js';
-import { layerSize, snapshotExists, unpackLayer } from './unpack.js';
+import type { LayerApplier } from './layer-worker.js';
+import { applyToStaging, commitStaged, layerSize, snapshotExists, unpackLayer, type StagedLayer, type UnpackLayerSpec } from './unpack.js';
 
 /** What the pipeline needs from the engine. */
 export interface PullDeps {
@@ -51,6 +55,17 @@ export interface PullDeps {
   readonly store: ImageStore;
   readonly resolver: () => Resolver;
   readonly defaultSnapshotter: string;
+  /** Applies layers (in worker threads); default: the calling thread, one layer at a time. */
+  readonly applier?: () => Promise<LayerApplier>;
+}
+
+/**
+ * Where overlayfs layers are staged before their snapshot exists: inside the snapshotter's directory (same file
+ * system, so a staged layer moves into its snapshot by a rename), under a name the snapshotter's own cleanup leaves
+ * alone; unpack.ts removes debris of dead processes there.
+ */
+export function stagingRootOf(storage: Storage, snapshotter: string): string {
+  return path.join(storage.dataRoot, 'snapshots', snapshotter, 'staging');
 }
 
 /** A platform image found under the root. */
@@ -98,6 +113,7 @@ class PullRun {
   readonly emit: (e: ImageProgressEvent) => void;
   /** Set when anything was written (a blob, a snapshot). */
   changed = false;
+  readonly started = Date.now();
 
   constructor(ctx: OpContext, deps: PullDeps, fetcher: Fetcher, ref: Reference, emit: (e: ImageProgressEvent) => void) {
     this.ctx = ctx;
@@ -194,6 +210,7 @@ class PullRun {
         }
         committed = true;
         this.layerEvent(desc, 'downloaded');
+        ctx.log.debug('pull: blob committed', { digest: desc.digest, ms: Date.now() - this.started });
       };
       if (tee !== undefined && start === 0) {
         // The consumer must not be able to end our download early: it gets an iterable without return().
@@ -294,7 +311,11 @@ async function fetchLayers(
   const sizes: number[] = [];
   const seen = new Set<string>();
 
-  if (target !== undefined && sn !== undefined) {
+  const applier = sn !== undefined && deps.applier !== undefined ? await deps.applier() : undefined;
+  if (target !== undefined && sn !== undefined && sn.name === 'overlayfs' && applier !== undefined && applier.parallelism > 1) {
+    tasks.push(fetchParallel(run, target, sn, applier, limit, labelsOf, sizes, quietExisting));
+    target.manifest.layers.forEach((l) => seen.add(l.digest));
+  } else if (target !== undefined && sn !== undefined) {
     const diffIds = target.config.rootfs.diff_ids;
     const chains = chainIds(diffIds);
     const done: boolean[] = [];
@@ -328,7 +349,7 @@ async function fetchLayers(
           if (!parentReady) return run.layerBlob(desc, labelsOf(spec.diffId));
           return run.layerBlob(desc, labelsOf(spec.diffId), async (chunks, commit) => {
             run.layerEvent(desc, 'extracting');
-            const r = await unpackLayer(ctx, sn, spec, () => chunks, { beforeCommit: commit });
+            const r = await unpackLayer(ctx, sn, spec, () => chunks, { beforeCommit: commit, ...(applier !== undefined ? { applier } : {}) });
             sizes[i] = r.size ?? 0;
             if (r.applied) run.changed = true;
           });
@@ -337,7 +358,7 @@ async function fetchLayers(
           await parentDone;
           throwIfAborted(ctx.signal);
           run.layerEvent(desc, 'extracting');
-          const r = await unpackLayer(ctx, sn, spec, fromStore);
+          const r = await unpackLayer(ctx, sn, spec, fromStore, applier !== undefined ? { applier } : {});
           sizes[i] = r.size ?? 0;
           if (r.applied) run.changed = true;
         }
@@ -387,6 +408,102 @@ async function fetchLayers(
   return sizes;
 }
 
+/**
+ * overlayfs with worker threads: every missing layer downloads (three at once) and streams straight into a worker
+ * that applies it to a staging directory of its own, so layers are applied in parallel as they arrive; the staged
+ * layers are then committed bottom up, each once its blob is verified and its parent committed. A layer that cannot
+ * be applied on its own (a hard link into a lower layer) is applied again in place after its parent.
+ */
+async function fetchParallel(
+  run: PullRun,
+  target: PlatformImage,
+  sn: Snapshotter,
+  applier: LayerApplier,
+  limit: Limiter,
+  labelsOf: (diffId: Digest) => Record<string, string>,
+  sizes: number[],
+  quietExisting: boolean,
+): Promise<void> {
+  const { ctx } = run;
+  const stagingRoot = stagingRootOf(run.deps.storage, sn.name);
+  const diffIds = target.config.rootfs.diff_ids;
+  const chains = chainIds(diffIds);
+  const specs: UnpackLayerSpec[] = target.manifest.layers.map((desc, i) => ({
+    digest: desc.digest,
+    diffId: diffIds[i]!,
+    chainId: chains[i]!,
+    ...(i > 0 ? { parent: chains[i - 1]! } : {}),
+  }));
+  const fromStore = (desc: Descriptor) =>
+    (async function* (): AsyncGenerator<Buffer> {
+      yield* (await run.content.createReadStream(ctx, desc)) as AsyncIterable<Buffer>;
+    })();
+  type Outcome = { kind: 'exists' } | { kind: 'staged'; staged: StagedLayer } | { kind: 'retry' };
+  const outcomes = target.manifest.layers.map(async (desc, i): Promise<Outcome> => {
+    const spec = specs[i]!;
+    if (await snapshotExists(ctx, sn, spec.chainId)) {
+      sizes[i] = (await layerSize(ctx, sn, spec.chainId)) ?? 0;
+      if (!(await hasBlob(ctx, run.content, desc.digest))) await limit.run(() => run.layerBlob(desc, labelsOf(spec.diffId)));
+      if (!quietExisting) run.layerEvent(desc, 'exists');
+      return { kind: 'exists' };
+    }
+    run.layerEvent(desc, 'pulling');
+    if (limit.busy) run.layerEvent(desc, 'waiting');
+    let staged: StagedLayer | undefined;
+    let applyError: unknown;
+    const apply = async (input: AsyncIterable<Buffer>) => {
+      run.layerEvent(desc, 'extracting');
+      try {
+        staged = await applyToStaging(ctx, applier, stagingRoot, input);
+      } catch (err) {
+        if (hasCode(err, 'canceled')) throw err;
+        applyError = err;
+      }
+    };
+    const got = await limit.run(() => {
+      throwIfAborted(ctx.signal);
+      return run.layerBlob(desc, labelsOf(spec.diffId), async (chunks, commit) => {
+        await apply(chunks);
+        // The blob is verified and committed before anything of the layer is.
+        await commit();
+      });
+    });
+    if (got !== 'teed') await apply(fromStore(desc));
+    ctx.log.debug('pull: layer staged', { digest: desc.digest, teed: got === 'teed', ms: Date.now() - run.started });
+    if (staged === undefined) {
+      ctx.log.debug('layer could not be applied on its own; applying it in place', { digest: desc.digest, error: applyError });
+      return { kind: 'retry' };
+    }
+    return { kind: 'staged', staged };
+  });
+  // Settle everything first, so that no download or worker is left running when an error is reported.
+  const settled = await Promise.allSettled(outcomes);
+  let failure: unknown = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected')?.reason;
+  for (let i = 0; i < specs.length; i++) {
+    const r = settled[i]!;
+    if (r.status !== 'fulfilled') continue;
+    const o = r.value;
+    if (failure !== undefined || o.kind === 'exists') {
+      if (o.kind === 'staged') await rm(o.staged.dir, { recursive: true, force: true }).catch(() => {});
+      continue;
+    }
+    const desc = target.manifest.layers[i]!;
+    try {
+      throwIfAborted(ctx.signal);
+      const res =
+        o.kind === 'staged'
+          ? await commitStaged(ctx, sn, specs[i]!, o.staged)
+          : await unpackLayer(ctx, sn, specs[i]!, () => fromStore(desc), { applier });
+      sizes[i] = res.size ?? 0;
+      if (res.applied) run.changed = true;
+      run.layerEvent(desc, 'complete');
+    } catch (err) {
+      failure = err;
+    }
+  }
+  if (failure !== undefined) throw failure;
+}
+
 /** Summary cached on the record: image ID, created, sizes, platform. */
 export function summaryOf(img: { manifest: Manifest; config: ImageConfigFile; platform: Platform }, layerSizes: readonly number[] | undefined): ImageSummary {
   return {
@@ -399,12 +516,14 @@ export function summaryOf(img: { manifest: Manifest; config: ImageConfigFile; pl
 
 /** Pulls `refText`; see the file header. */
 export async function pullImage(ctx: OpContext, deps: PullDeps, refText: string, options: PullOptions = {}): Promise<PullResult> {
+  const t0 = Date.now();
   const ref = parseReference(refText);
   const name = formatReference(ref);
   const resolver = deps.resolver();
   const emit = options.onProgress ?? (() => {});
   const { descriptor: root } = await resolver.resolve(ctx, name);
   emit({ kind: 'resolved', name, path: ref.path, tagOrDigest: ref.digest ?? ref.tag ?? 'latest', digest: root.digest });
+  ctx.log.debug('pull: resolved', { name, digest: root.digest, ms: Date.now() - t0 });
 
   const existing = deps.store.get(ctx.namespace, name);
   const controller = new AbortController();
@@ -419,6 +538,7 @@ export async function pullImage(ctx: OpContext, deps: PullDeps, refText: string,
   let outcome: 'ok' | 'canceled' | 'failed' = 'failed';
   try {
     const images = await platformImages(run, root, options);
+    ctx.log.debug('pull: manifests and configs stored', { ms: Date.now() - t0 });
     const unpack = options.unpack !== false;
     const target = chooseUnpackTarget(images, options.platforms);
     const snapshotter = unpack ? (options.snapshotter ?? deps.defaultSnapshotter) : undefined;
@@ -430,6 +550,7 @@ export async function pullImage(ctx: OpContext, deps: PullDeps, refText: string,
       controller.abort(err);
       throw err;
     }
+    ctx.log.debug('pull: layers stored and unpacked', { ms: Date.now() - t0 });
     if (target !== undefined && snapshotter !== undefined) {
       const chains = chainIds(target.config.rootfs.diff_ids);
       const top = chains[chains.length - 1];
@@ -439,6 +560,7 @@ export async function pullImage(ctx: OpContext, deps: PullDeps, refText: string,
     }
     const summary = target === undefined ? {} : summaryOf(target, snapshotter !== undefined ? sizes : undefined);
     const put = deps.store.put(ctx.namespace, { name, target: root, summary, repoDigest: root.digest, source: 'pull' });
+    ctx.log.debug('pull: image recorded', { ms: Date.now() - t0 });
     outcome = 'ok';
     const upToDate = existing !== undefined && existing.target.digest === root.digest && !run.changed;
     return { image: put.record, name, digest: root.digest, status: upToDate ? 'up-to-date' : 'downloaded' };

@@ -16,7 +16,8 @@ import { familiarRepository, familiarString, formatReference, parseReference, pa
 import type { Resolver } from '../remotes/types.js';
 import { loadArchive } from './archive-import.js';
 import { saveImages } from './archive-export.js';
-import { createImage, configBytesOf } from './create.js';
+import { createImage, configBytesOf, unpackOptions } from './create.js';
+import type { LayerApplier } from './layer-worker.js';
 import { findImage, imageKey } from './find.js';
 import { importRootfs } from './import-rootfs.js';
 import { dockerInspect, historyRows, repoTags } from './inspect.js';
@@ -60,6 +61,8 @@ export interface ImageServiceOptions {
   readonly snapshotter?: string;
   /** Image users (containers); see {@link ImageService.setUsersProvider}. */
   readonly users?: ImageUsersProvider;
+  /** Worker threads applying layers (default: by the machine's cores; 0: apply in the calling thread). */
+  readonly layerThreads?: number;
 }
 
 /** Creates the image service. Cheap: the image table is migrated on first use. */
@@ -82,13 +85,24 @@ class Images implements ImageService {
   readonly #snapshotter: string;
   #users: ImageUsersProvider | undefined;
   #store: ImageStore | undefined;
+  #applier: Promise<LayerApplier> | undefined;
+  readonly #threads: number | undefined;
 
   constructor(options: ImageServiceOptions) {
     this.#storage = options.storage;
     this.#resolver = options.resolver;
     this.#snapshotter = options.snapshotter ?? options.storage.snapshotterName;
     this.#users = options.users;
+    this.#threads = options.layerThreads;
   }
+
+  /** The layer worker pool, started on first use. */
+  #layerApplier = (): Promise<LayerApplier> => {
+    this.#applier ??= import('./layer-worker.js').then((m) =>
+      m.createLayerApplier({ ...(this.#threads !== undefined ? { threads: this.#threads } : {}), log: this.#storage.db.log }),
+    );
+    return this.#applier;
+  };
 
   get #images(): ImageStore {
     this.#store ??= createImageStore(this.#storage.db);
@@ -118,7 +132,13 @@ class Images implements ImageService {
   // ---------------------------------------------------------------------------------------------------------------
 
   get #deps() {
-    return { storage: this.#storage, store: this.#images, resolver: this.#resolver, defaultSnapshotter: this.#snapshotter };
+    return {
+      storage: this.#storage,
+      store: this.#images,
+      resolver: this.#resolver,
+      defaultSnapshotter: this.#snapshotter,
+      applier: this.#layerApplier,
+    };
   }
 
   setUsersProvider(provider: ImageUsersProvider): void {
@@ -158,12 +178,13 @@ class Images implements ImageService {
     if (top === undefined) throw new EngineError('invalid-argument', `image ${content.id} has no layers`);
     if (!(await snapshotExists(ctx, sn, top))) {
       await this.#leased(ctx, 'unpack', async (lctx) => {
-        const sizes = await unpackImageLayers(lctx, this.#storage.content, sn, {
-          layers: content.manifest.layers,
-          diffIds: content.diffIds,
-          chainIds: content.chainIds,
-          configDigest: content.id,
-        });
+        const sizes = await unpackImageLayers(
+          lctx,
+          this.#storage.content,
+          sn,
+          { layers: content.manifest.layers, diffIds: content.diffIds, chainIds: content.chainIds, configDigest: content.id },
+          await unpackOptions(this.#deps, snapshotter),
+        );
         if (content.image.summary.size === undefined) {
           this.#images.updateSummary(ctx.namespace, content.image.target.digest, summaryOf(content, sizes));
         }
