@@ -27,6 +27,14 @@ export function goTime(t: string): string {
   return t.replace(/\.(\d*?)0+Z$/, (_m, digits: string) => (digits === '' ? 'Z' : `.${digits}Z`));
 }
 
+/**
+ * Docker omits nil pointers and empty `omitempty` fields from its JSON, but templates still see them (as nil):
+ * such a field is set here as a non-enumerable property, invisible to JSON and visible to `--format`.
+ */
+function omitted(obj: Record<string, unknown>, key: string, zero: unknown): void {
+  if (!(key in obj)) Object.defineProperty(obj, key, { value: zero, enumerable: false, writable: true, configurable: true });
+}
+
 function nullIfEmpty<T>(a: readonly T[] | undefined): T[] | null {
   return a && a.length > 0 ? [...a] : null;
 }
@@ -54,6 +62,7 @@ function stateJson(s: ContainerState): Record<string, unknown> {
     FinishedAt: goTime(s.finishedAt),
   };
   if (s.health && s.health.status !== 'none') out.Health = health(s.health);
+  omitted(out, 'Health', null);
   return out;
 }
 
@@ -301,6 +310,10 @@ export function dockerContainerInspect(rec: ContainerRecord, s: ContainerState, 
   });
   if (m.stopSignal) config.StopSignal = m.stopSignal;
   if (o.stopTimeout !== undefined) config.StopTimeout = o.stopTimeout;
+  omitted(config, 'ExposedPorts', null);
+  omitted(config, 'Healthcheck', null);
+  omitted(config, 'StopSignal', '');
+  omitted(config, 'StopTimeout', null);
 
   const out: Record<string, unknown> = {
     Id: rec.id,
@@ -328,6 +341,8 @@ export function dockerContainerInspect(rec: ContainerRecord, s: ContainerState, 
     out.SizeRw = x.size.rw;
     out.SizeRootFs = x.size.rootFs;
   }
+  omitted(out, 'SizeRw', null);
+  omitted(out, 'SizeRootFs', null);
   out.Mounts = rec.config.mounts.filter((mt) => mt.type !== 'tmpfs').map(mountJson);
   out.Config = config;
   out.NetworkSettings = networkSettings(rec, s);
