@@ -179,7 +179,7 @@ function networkSettings(rec: ContainerRecord, s: ContainerState): Record<string
     HairpinMode: false,
     LinkLocalIPv6Address: '',
     LinkLocalIPv6PrefixLen: 0,
-    Ports: rt ? runtimePorts(rec.config.exposedPorts, rt.ports) : {},
+    Ports: rt && mode.kind === 'bridge' ? runtimePorts(rec.config.exposedPorts, rt.ports) : {},
     SandboxKey: sandboxKey,
     SecondaryIPAddresses: null,
     SecondaryIPv6Addresses: null,
@@ -281,7 +281,8 @@ export function dockerContainerInspect(rec: ContainerRecord, s: ContainerState, 
   const tmpfs = o.mounts.filter((mt) => mt.type === 'tmpfs');
   if (tmpfs.length > 0) hostConfig.Tmpfs = Object.fromEntries(tmpfs.map((t) => [t.target, t.options.join(',')]));
   if (Object.keys(o.sysctls).length > 0) hostConfig.Sysctls = { ...o.sysctls };
-  if (o.init !== undefined) hostConfig.Init = o.init;
+  // The CLI cannot tell `--init=false` from no flag; Docker omits Init unless set.
+  if (o.init) hostConfig.Init = true;
 
   const config: Record<string, unknown> = {
     Hostname: rec.config.hostname,
