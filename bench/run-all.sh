@@ -1,0 +1,5 @@
+#!/bin/sh
+# `make bench`: the benchmarks (not tests). Each prints its own medians.
+set -e
+cd "$(dirname "$0")/.."
+node bench/pull.mjs "$@"
