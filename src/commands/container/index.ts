@@ -11,7 +11,10 @@ import { renameCommand } from './rename.js';
 import { rmCommand } from './rm.js';
 import { createCommand, runCommand } from './run.js';
 import { startCommand } from './start.js';
+import { statsCommand } from './stats.js';
 import { killCommand, pauseCommand, restartCommand, stopCommand, unpauseCommand } from './stop.js';
+import { topCommand } from './top.js';
+import { updateCommand } from './update.js';
 import { waitCommand } from './wait.js';
 
 export const containerGroup = defineGroup({
@@ -33,8 +36,11 @@ export const containerGroup = defineGroup({
     rmCommand,
     runCommand,
     startCommand,
+    statsCommand,
     stopCommand,
+    topCommand,
     unpauseCommand,
+    updateCommand,
     waitCommand,
   ],
 });
@@ -54,8 +60,11 @@ export const containerShorthands = [
   aliasOf(rmCommand, 'rm'),
   aliasOf(runCommand, 'run'),
   aliasOf(startCommand, 'start'),
+  aliasOf(statsCommand, 'stats'),
   aliasOf(stopCommand, 'stop'),
+  aliasOf(topCommand, 'top'),
   aliasOf(unpauseCommand, 'unpause'),
+  aliasOf(updateCommand, 'update'),
   aliasOf(waitCommand, 'wait'),
   inspectCommand,
 ];
