@@ -29,9 +29,13 @@ export function ellipsis(s: string, max: number): string {
   return `${chars.slice(0, max - 1).join('')}…`;
 }
 
-/** COMMAND: the command line, truncated to 20 characters unless `noTrunc`, quoted. */
+/**
+ * COMMAND: the command line as Docker's daemon joins it (arguments after the first that contain a space in single
+ * quotes), truncated to 20 characters unless `noTrunc`, quoted.
+ */
 export function commandText(command: readonly string[], noTrunc: boolean): string {
-  const text = command.join(' ');
+  const [path = '', ...args] = command;
+  const text = args.length === 0 ? path : `${path} ${args.map((a) => (a.includes(' ') ? `'${a}'` : a)).join(' ')}`;
   return goQuote(noTrunc ? text : ellipsis(text, 20));
 }
 
