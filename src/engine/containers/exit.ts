@@ -12,6 +12,7 @@
  */
 import { rm } from 'node:fs/promises';
 import { conflict, hasCode } from '../errdefs.js';
+import { emitContainerEvent, emitVolumeEvent } from '../events/emit.js';
 import { holdOwner, isOwnerAlive, releaseOwner } from '../metadata/owner.js';
 import type { OpContext } from '../op-context.js';
 import type { ExitStatus } from '../tasks/task-service.js';
@@ -117,6 +118,11 @@ export async function handleExit(d: ContainerServiceOptions, ctx: OpContext, id:
           : {}),
       }));
       if (!recorded) return 'gone';
+      // Docker's events for an exit: volume unmounts, then die with the exit code.
+      for (const m of rec.config.mounts) {
+        if (m.type === 'volume' && m.name !== undefined) emitVolumeEvent(d.storage.db, ctx, m.name, 'unmount', { container: id });
+      }
+      emitContainerEvent(d.storage.db, ctx, rec, 'die', { exitCode: String(exitCode) });
       if (!decision.restart) return finish(d, ctx, recorded);
       return { restartIn: decision.delayMs };
     });
@@ -177,6 +183,7 @@ export async function removeLocked(d: ContainerServiceOptions, ctx: OpContext, r
       if (!hasCode(err, 'not-found')) throw err;
     });
   d.store.delete(ns, id);
+  emitContainerEvent(d.storage.db, ctx, rec, 'destroy');
   await Promise.all([rm(paths.dir, { recursive: true, force: true }), rm(paths.bundle, { recursive: true, force: true })]);
   if (opts.volumes) {
     for (const m of rec.config.mounts) {

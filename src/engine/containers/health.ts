@@ -11,6 +11,7 @@
  * every running container of the namespace that has a healthcheck when it is due, and returns when none is left.
  */
 import { PassThrough } from 'node:stream';
+import { emitContainerEvent } from '../events/emit.js';
 import type { OpContext } from '../op-context.js';
 import type { ContainerServiceOptions } from './deps.js';
 import { nowRfc3339Nano } from './create.js';
@@ -117,6 +118,9 @@ export async function probeContainer(d: ContainerServiceOptions, ctx: OpContext,
     if (s.startedAt !== rec.state.startedAt || s.status !== 'running') return s;
     return { ...s, health: nextHealth(s.health, hc, entry, inStartPeriod) };
   });
+  // Docker logs a health event only when the status changes.
+  const status = after?.state.health?.status;
+  if (after && status !== undefined && status !== rec.state.health?.status) emitContainerEvent(d.storage.db, ctx, after, `health_status: ${status}`);
   return after?.state.health;
 }
 

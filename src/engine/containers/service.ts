@@ -4,6 +4,7 @@
  */
 import { statfsSync } from 'node:fs';
 import { conflict, failedPrecondition, hasCode, invalidArgument, notFound } from '../errdefs.js';
+import { emitContainerEvent } from '../events/emit.js';
 import { validateContainerName } from '../identifiers.js';
 import { parseSignal } from '../oci/signals.js';
 import { resolveUser } from '../oci/user.js';
@@ -65,6 +66,9 @@ export function createContainerService(d: ContainerServiceOptions): ContainerSer
   }
 
   const resolve = (ctx: OpContext, ref: string) => store.resolve(ctx.namespace, ref);
+  // Docker's container events (events/emit.ts); start, attach, die and destroy are emitted in start.ts and exit.ts.
+  const event = (ctx: OpContext, c: ContainerRecord, action: string, extra?: Record<string, string>) =>
+    emitContainerEvent(d.storage.db, ctx, c, action, extra);
 
   async function getReconciled(ctx: OpContext, ref: string): Promise<ContainerRecord> {
     const rec = resolve(ctx, ref);
@@ -73,7 +77,12 @@ export function createContainerService(d: ContainerServiceOptions): ContainerSer
 
   const service: ContainerServiceImpl = {
     deps: d,
-    create: (ctx, req) => createContainer(d, ctx, req),
+    async create(ctx, req) {
+      const r = await createContainer(d, ctx, req);
+      const rec = store.get(ctx.namespace, r.id);
+      if (rec) event(ctx, rec, 'create');
+      return r;
+    },
 
     async start(ctx, ref, opts = {}) {
       const id = resolve(ctx, ref).id;
@@ -112,16 +121,23 @@ export function createContainerService(d: ContainerServiceOptions): ContainerSer
       const signal = opts.signal ?? rec.config.merged.stopSignal ?? 'SIGTERM';
       const timeoutSeconds = opts.timeoutSeconds ?? o.stopTimeout ?? 10;
       try {
+        event(ctx, rec, 'kill', { signal: String(parseSignal(signal).number) });
+      } catch {
+        // an unparsable stop signal fails in tasks.stop below
+      }
+      try {
         await d.tasks.stop(ctx, rec.id, { timeoutSeconds, signal });
       } catch (err) {
         if (!hasCode(err, 'not-found')) throw err;
       }
       await handleExit(d, ctx, rec.id);
+      event(ctx, rec, 'stop');
     },
 
     async restart(ctx, ref, opts = {}) {
       await service.stop(ctx, ref, opts);
       await service.start(ctx, ref);
+      event(ctx, resolve(ctx, ref), 'restart');
     },
 
     async kill(ctx, ref, signal = 'KILL') {
@@ -135,6 +151,7 @@ export function createContainerService(d: ContainerServiceOptions): ContainerSer
         store.updateState(ctx.namespace, rec.id, (s) => ({ ...s, stoppedByUser: true }));
       });
       await d.tasks.kill(ctx, rec.id, sig.number);
+      event(ctx, rec, 'kill', { signal: String(sig.number) });
       if (sig.number === SIGKILL) {
         await d.tasks.waitExit(ctx, rec.id, { timeoutMs: 10_000 }).catch(() => undefined);
         await handleExit(d, ctx, rec.id);
@@ -149,6 +166,7 @@ export function createContainerService(d: ContainerServiceOptions): ContainerSer
         if (st.status !== 'running') throw notRunning(rec);
         await d.tasks.pause(ctx, rec.id);
         store.updateState(ctx.namespace, rec.id, (s) => ({ ...s, status: 'paused' }));
+        event(ctx, rec, 'pause');
       });
     },
 
@@ -159,6 +177,7 @@ export function createContainerService(d: ContainerServiceOptions): ContainerSer
         if (st.status !== 'paused') throw failedPrecondition(`Container ${rec.id} is not paused`);
         await d.tasks.resume(ctx, rec.id);
         store.updateState(ctx.namespace, rec.id, (s) => ({ ...s, status: 'running' }));
+        event(ctx, rec, 'unpause');
       });
     },
 
@@ -183,6 +202,7 @@ export function createContainerService(d: ContainerServiceOptions): ContainerSer
       validateContainerName(name);
       if (name === rec.name) throw invalidArgument(`Renaming a container with the same name as its current name`);
       store.rename(ctx.namespace, rec.id, name);
+      event(ctx, { ...rec, name }, 'rename', { oldName: `/${rec.name}` });
     },
 
     get: getReconciled,
@@ -215,7 +235,7 @@ export function createContainerService(d: ContainerServiceOptions): ContainerSer
       if (rec.state.status !== 'running' && rec.state.status !== 'paused') {
         throw failedPrecondition('You cannot attach to a stopped container, start it first');
       }
-      return d.tasks.attach(ctx, rec.id, {
+      const session = await d.tasks.attach(ctx, rec.id, {
         ...(io.stdin ? { stdin: io.stdin } : {}),
         ...(io.stdout ? { stdout: io.stdout } : {}),
         ...(io.stderr ? { stderr: io.stderr } : {}),
@@ -223,6 +243,8 @@ export function createContainerService(d: ContainerServiceOptions): ContainerSer
         ...(io.terminal ? { terminal: io.terminal } : {}),
         ...(io.closeStdinOnEof !== undefined ? { closeStdinOnEof: io.closeStdinOnEof } : {}),
       });
+      event(ctx, rec, 'attach');
+      return session;
     },
 
     async exec(ctx, ref, o) {
@@ -231,7 +253,10 @@ export function createContainerService(d: ContainerServiceOptions): ContainerSer
       if (rec.state.status !== 'running') throw notRunning(rec);
       const paths = containerPaths(d, ctx.namespace, rec.id);
       const user = o.user !== undefined && o.user !== '' ? resolveUser(paths.rootfs, o.user) : undefined;
-      return d.tasks.exec(ctx, rec.id, {
+      const cmd = o.args.join(' ');
+      event(ctx, rec, `exec_create: ${cmd}`);
+      event(ctx, rec, `exec_start: ${cmd}`);
+      const result = await d.tasks.exec(ctx, rec.id, {
         args: o.args,
         ...(o.env ? { env: o.env } : {}),
         ...(o.workdir ? { cwd: o.workdir } : {}),
@@ -253,6 +278,8 @@ export function createContainerService(d: ContainerServiceOptions): ContainerSer
             }
           : {}),
       });
+      if (result.exitCode !== undefined) event(ctx, rec, 'exec_die', { exitCode: String(result.exitCode) });
+      return result;
     },
 
     logs(ctx, ref, o = {}) {

@@ -11,6 +11,7 @@ import { mkdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { failedPrecondition, findEngineError, hasCode, invalidArgument } from '../errdefs.js';
+import { emitContainerEvent, emitVolumeEvent } from '../events/emit.js';
 import { processStartTime } from '../metadata/owner.js';
 import { isMountPoint, mountAll, unmountAll } from '../mount/mount.js';
 import { resolveDevice } from '../oci/devices.js';
@@ -252,6 +253,18 @@ export async function startContainer(
         ...(hasHealthcheck(rec) ? { health: { status: 'starting' as const, failingStreak: 0, log: [] } } : {}),
       };
     });
+    // Docker's events for a start: volume mounts, attach (when attached), start.
+    for (const m of rec.config.mounts) {
+      if (m.type !== 'volume' || m.name === undefined) continue;
+      emitVolumeEvent(d.storage.db, ctx, m.name, 'mount', {
+        container: id,
+        destination: m.destination,
+        propagation: m.propagation ?? '',
+        'read/write': String(!m.readOnly),
+      });
+    }
+    if (opts.attach) emitContainerEvent(d.storage.db, ctx, rec, 'attach');
+    emitContainerEvent(d.storage.db, ctx, rec, 'start');
     if (hasHealthcheck(rec)) {
       try {
         d.ensureHealthRunner?.(ns);

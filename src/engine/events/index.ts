@@ -16,3 +16,4 @@ export {
   networkActor,
   volumeActor,
   toDockerEvent, type DockerEventMessage, type EventActor, type EventInput, type EventRecord, type EventType } from './types.js';
+export { emitContainerEvent, emitNetworkEvent, emitVolumeEvent } from './emit.js';

@@ -17,6 +17,8 @@
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { conflict, invalidArgument, notFound, notImplemented } from '../errdefs.js';
+import { emitVolumeEvent } from '../events/emit.js';
+import { eventLogFor } from '../events/event-log.js';
 import { generateId, validateObjectName } from '../identifiers.js';
 import { parseLabels, validateLabels, type MetadataDb, type Schema } from '../metadata/db.js';
 import { ensureNamespace, namespacesSchema } from '../metadata/namespaces.js';
@@ -72,6 +74,7 @@ export function createVolumeService(o: VolumeServiceOptions): VolumeService {
     if (!migrated) {
       db.migrate(namespacesSchema);
       db.migrate(volumesSchema);
+      eventLogFor(db); // the events table too, before any transaction emits into it
       migrated = true;
     }
   };
@@ -123,6 +126,7 @@ export function createVolumeService(o: VolumeServiceOptions): VolumeService {
         opts.anonymous === true || opts.name === undefined ? 1 : 0,
         createdAt,
       );
+      emitVolumeEvent(db, ctx, name, 'create', {}, driver);
       return { volume: toVolume(ctx.namespace, row(ctx.namespace, name)!), created: true };
     });
   }
@@ -158,6 +162,7 @@ export function createVolumeService(o: VolumeServiceOptions): VolumeService {
       }
       db.write(() => {
         db.prepare('DELETE FROM volumes WHERE namespace = ? AND name = ?').run(ctx.namespace, name);
+        emitVolumeEvent(db, ctx, name, 'destroy');
       });
       await rm(path.dirname(volumeDataDir(o.dataRoot, ctx.namespace, name)), { recursive: true, force: true });
     },
