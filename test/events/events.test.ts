@@ -33,6 +33,12 @@ interface EventJson {
   timeNano: number;
 }
 
+/**
+ * An --until that covers everything recorded so far: the next whole second (`0s` means now truncated to the second,
+ * as in Docker, which would leave out events of the current second). The command waits for it, under a second.
+ */
+const nextSecond = (): string => String(Math.floor(Date.now() / 1000) + 1);
+
 const parseLines = (out: string): EventJson[] =>
   out
     .trim()
@@ -59,7 +65,7 @@ describe.skipIf(!canRun)('events', () => {
     const imageId = (await env.ok(['import', tar, `${env.id}:v1`])).trim();
     await env.ok(['tag', `${env.id}:v1`, `${env.id}:v2`]);
 
-    const lines = (await env.ok(['events', '--since', String(t0), '--until', '0s'])).trim().split('\n');
+    const lines = (await env.ok(['events', '--since', String(t0), '--until', nextSecond()])).trim().split('\n');
     expect(lines.map((l) => l.replace(/^\S+ /, ''))).toEqual([
       `network create ${id} (name=${env.id}-n, type=bridge)`,
       `network destroy ${id} (name=${env.id}-n, type=bridge)`,
@@ -68,7 +74,7 @@ describe.skipIf(!canRun)('events', () => {
     ]);
     for (const l of lines) expect(l).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}(Z|[+-]\d\d:\d\d) /);
 
-    const json = parseLines(await env.ok(['events', '--since', String(t0), '--until', '0s', '--format', '{{json .}}']));
+    const json = parseLines(await env.ok(['events', '--since', String(t0), '--until', nextSecond(), '--format', '{{json .}}']));
     expect(json[0]).toEqual({
       Type: 'network',
       Action: 'create',
@@ -79,13 +85,13 @@ describe.skipIf(!canRun)('events', () => {
     });
     expect(json[3]).toMatchObject({ status: 'tag', id: imageId, Type: 'image', Action: 'tag' });
     expect(json[0]!.time).toBeGreaterThanOrEqual(t0);
-    expect(await env.ok(['events', '--since', String(t0), '--until', '0s', '--format', 'json'])).toBe(
-      await env.ok(['events', '--since', String(t0), '--until', '0s', '--format', '{{json .}}']),
+    expect(await env.ok(['events', '--since', String(t0), '--until', nextSecond(), '--format', 'json'])).toBe(
+      await env.ok(['events', '--since', String(t0), '--until', nextSecond(), '--format', '{{json .}}']),
     );
 
     // --until before everything: nothing; --since after everything: nothing (and both return at once).
     expect(await env.ok(['events', '--since', '2000-01-01T00:00:00Z', '--until', String(t0 - 5)])).toBe('');
-    const tpl = await env.ok(['events', '--since', String(t0), '--until', '0s', '--filter', 'type=image', '--format', '{{.Type}}/{{.Action}}/{{.Actor.Attributes.name}}']);
+    const tpl = await env.ok(['events', '--since', String(t0), '--until', nextSecond(), '--filter', 'type=image', '--format', '{{.Type}}/{{.Action}}/{{.Actor.Attributes.name}}']);
     expect(tpl).toBe(`image/import/${imageId}\nimage/tag/${env.id}:v2\n`);
   });
 
@@ -96,7 +102,7 @@ describe.skipIf(!canRun)('events', () => {
     const tar = rootfsTar(env.dataRoot);
     await env.ok(['import', tar, `${env.id}:v1`]);
     const ev = async (...f: string[]) =>
-      parseLines(await env.ok(['events', '--since', String(t0), '--until', '0s', '--format', 'json', ...f.flatMap((x) => ['--filter', x])])).map(
+      parseLines(await env.ok(['events', '--since', String(t0), '--until', nextSecond(), '--format', 'json', ...f.flatMap((x) => ['--filter', x])])).map(
         (e) => `${e.Type} ${e.Action}`,
       );
     expect(await ev('type=network')).toEqual(['network create', 'network destroy']);
@@ -129,8 +135,8 @@ describe.skipIf(!canRun)('events', () => {
   it('keeps namespaces apart', async () => {
     const t0 = Math.floor(Date.now() / 1000) - 1;
     await runBinary([...env.globalArgs, '--namespace', `${env.id}ns`, 'network', 'create', '--subnet', subnet, `${env.id}-x`]);
-    expect(await env.ok(['events', '--since', String(t0), '--until', '0s'])).toBe('');
-    const other = await runBinary([...env.globalArgs, '--namespace', `${env.id}ns`, 'events', '--since', String(t0), '--until', '0s']);
+    expect(await env.ok(['events', '--since', String(t0), '--until', nextSecond()])).toBe('');
+    const other = await runBinary([...env.globalArgs, '--namespace', `${env.id}ns`, 'events', '--since', String(t0), '--until', nextSecond()]);
     expect(other.stdout).toContain(`network create`);
     await runBinary([...env.globalArgs, '--namespace', `${env.id}ns`, 'network', 'rm', `${env.id}-x`]);
   });
