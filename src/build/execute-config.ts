@@ -52,6 +52,15 @@ const FIELDS = [
   'Shell',
 ] as const;
 
+/** Go marshals maps with sorted keys: so do we, for the config's map fields. */
+const MAP_FIELDS = new Set<string>(['ExposedPorts', 'Volumes', 'Labels']);
+
+function sortedKeys<T>(o: Record<string, T>): Record<string, T> {
+  const out: Record<string, T> = {};
+  for (const k of Object.keys(o).sort()) out[k] = o[k] as T;
+  return out;
+}
+
 /** A runtime config reduced to the fields an image keeps, in Docker's order, empty values dropped. */
 export function normalizeRuntimeConfig(c: ImageRuntimeConfig | undefined): ImageRuntimeConfig {
   const out: ImageRuntimeConfig = {};
@@ -60,7 +69,8 @@ export function normalizeRuntimeConfig(c: ImageRuntimeConfig | undefined): Image
     const v = c[f];
     if (v === undefined || v === null || v === '' || v === false) continue;
     if (typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0) continue;
-    (out as Record<string, unknown>)[f] = structuredClone(v);
+    const copy = structuredClone(v);
+    (out as Record<string, unknown>)[f] = MAP_FIELDS.has(f) ? sortedKeys(copy as Record<string, unknown>) : copy;
   }
   return out;
 }
@@ -197,7 +207,7 @@ export function configFile(
     // Keep Docker's field order: rebuild with Labels in its place.
     const withLabels: ImageRuntimeConfig = {};
     for (const f of FIELDS) {
-      if (f === 'Labels') withLabels.Labels = merged;
+      if (f === 'Labels') withLabels.Labels = sortedKeys(merged);
       else if (config[f] !== undefined) (withLabels as Record<string, unknown>)[f] = config[f];
     }
     return assemble(s, withLabels, opts);

@@ -112,6 +112,8 @@ export interface CreateBuildDepsOptions {
   insecureRegistries?: readonly string[];
   cniPath?: string | readonly string[];
   cniNetconfPath?: string;
+  /** Where the default network lives (nerdctl's defaults otherwise). */
+  defaultNetwork?: { subnet?: string; gateway?: string; bridge?: string };
   cgroupManager?: 'cgroupfs' | 'systemd' | 'none';
   /** The runc binary (default `runc` from PATH). */
   runcPath?: string;
@@ -141,6 +143,7 @@ export function createBuildDeps(o: CreateBuildDepsOptions): ExecuteDeps {
         dataRoot: o.storage.dataRoot,
         ...(o.cniNetconfPath !== undefined ? { netconfPath: o.cniNetconfPath } : {}),
         ...(o.cniPath !== undefined ? { cniPath: o.cniPath } : {}),
+        ...(o.defaultNetwork !== undefined ? { defaultNetwork: o.defaultNetwork } : {}),
       });
     },
     async pull(ctx, ref, options) {
@@ -206,8 +209,6 @@ export async function buildImage(ctx: OpContext, deps: ExecuteDeps, options: Bui
   for (const t of options.tags ?? []) parseReference(t);
   const outputs = options.outputs ?? [];
 
-  const defName = options.dockerfile === '-' || options.context === '-' ? 'Dockerfile' : path.basename(options.dockerfile ?? 'Dockerfile');
-  const defVertex = progress.start(`[internal] load build definition from ${defName}`);
   const context = await openBuildContext({
     context: options.context,
     ...(options.dockerfile !== undefined ? { dockerfile: options.dockerfile } : {}),
@@ -215,9 +216,6 @@ export async function buildImage(ctx: OpContext, deps: ExecuteDeps, options: Bui
     cwd,
     ...(options.stdin !== undefined ? { stdin: options.stdin } : {}),
     scratchDir: path.join(deps.stateRoot, 'build'),
-  }).catch((err: unknown) => {
-    progress.error(defVertex, `[internal] load build definition from ${defName}`, (err as Error).message);
-    throw err;
   });
   try {
     const df = parseDockerfile(context.dockerfile, { file: context.dockerfileName });
@@ -228,7 +226,9 @@ export async function buildImage(ctx: OpContext, deps: ExecuteDeps, options: Bui
       buildPlatform: host,
       targetPlatform: platform,
     });
-    progress.done(defVertex, `[internal] load build definition from ${defName}`);
+    // Announced once read and checked: a bad Dockerfile or context is one error line, nothing else.
+    const defVertex = progress.start(`[internal] load build definition from ${context.dockerfileName}`);
+    progress.done(defVertex, `[internal] load build definition from ${context.dockerfileName}`);
     if (context.ignoreFile !== undefined) {
       const v = progress.start('[internal] load .dockerignore');
       progress.done(v, '[internal] load .dockerignore');

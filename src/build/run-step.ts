@@ -91,7 +91,7 @@ export function runSpec(input: RunContainerInput): object {
     mounts: input.mounts,
     user: input.user,
     host,
-    ...(input.runc.systemdCgroup === true ? { cgroupsPath: `system.slice:nerdctl-build:${input.id}` } : { cgroupsPath: `/nerdctl-build/${input.namespace}/${input.id}` }),
+    ...(input.runc.systemdCgroup === true ? { cgroupsPath: `system.slice:nerdctl-build:${input.id}` } : {}),
   });
   // HOSTNAME is part of Docker's container env, not of a build step's (BuildKit sets none).
   spec.process.env = spec.process.env.filter((e) => !e.startsWith('HOSTNAME=') || input.env.some((x) => x.startsWith('HOSTNAME=')));
@@ -120,7 +120,9 @@ export async function runContainer(input: RunContainerInput): Promise<RunContain
   let clean = false;
   try {
     const result = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
-      const child = spawn(input.runc.path, argv, { stdio: ['ignore', 'pipe', 'pipe'], detached: false });
+      // One pipe for the container's stdout and stderr (a shell dups it before exec'ing runc, which hands its
+      // descriptors to the container): output arrives in the order it was written, as in a terminal.
+      const child = spawn('/bin/sh', ['-c', 'exec "$0" "$@" 2>&1', input.runc.path, ...argv], { stdio: ['ignore', 'pipe', 'pipe'], detached: false });
       child.stdout.on('data', (c: Buffer) => input.onOutput('stdout', c));
       child.stderr.on('data', (c: Buffer) => input.onOutput('stderr', c));
       const onAbort = () => {

@@ -140,11 +140,17 @@ async function runBuild(args: { flags: BuildFlags; args: string[] }, ctx: Comman
     return 0;
   } catch (err) {
     renderer?.finish();
-    if (renderer === undefined && failures.length > 0) {
-      const plain = plainRenderer((t) => ctx.err.write(t));
-      const failed = new Set(failures.filter((e) => e.type === 'vertex' && e.status === 'error').map((e) => (e as { id: number }).id));
-      for (const e of failures) if (failed.has((e as { id: number }).id)) plain.onEvent(e);
-      plain.finish();
+    if (renderer === undefined) {
+      // -q: only the failed step's output, BuildKit's block, then the error line.
+      const failed = failures.find((e) => e.type === 'vertex' && e.status === 'error');
+      const failedId = failed !== undefined && failed.type === 'vertex' ? failed.id : -1;
+      const logs = failures.filter((e) => e.type === 'log' && e.id === failedId);
+      if (failed !== undefined && failed.type === 'vertex' && logs.length > 0) {
+        const text = logs.map((e) => (e.type === 'log' ? e.data.toString('utf8') : '')).join('');
+        const lines = text.split('\n');
+        if (lines[lines.length - 1] === '') lines.pop();
+        ctx.err.write(`------\n > ${failed.name}:\n${lines.slice(-10).map((l) => `${l}\n`).join('')}------\n`);
+      }
     }
     throw err;
   }

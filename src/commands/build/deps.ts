@@ -7,8 +7,13 @@ import type { CommandContext } from '../_lib/context.js';
 
 /** The build dependencies over `ctx`'s engine (which main closes when the command ends). */
 export async function openBuildDeps(ctx: CommandContext): Promise<BuildDeps> {
-  const [engine, { createBuildDeps }] = await Promise.all([ctx.engine(), import('../../build/index.js')]);
+  const [engine, { createBuildDeps }, { defaultNetworkFromEnv }] = await Promise.all([
+    ctx.engine(),
+    import('../../build/index.js'),
+    import('../network/shared.js'),
+  ]);
   const g = ctx.globals;
+  const defaultNetwork = defaultNetworkFromEnv(ctx.env);
   return createBuildDeps({
     storage: engine.storage,
     stateRoot: g.stateRoot,
@@ -17,6 +22,7 @@ export async function openBuildDeps(ctx: CommandContext): Promise<BuildDeps> {
     insecureRegistries: g.insecureRegistries,
     cniPath: g.cniPath,
     cniNetconfPath: g.cniNetconfPath,
+    ...(defaultNetwork !== undefined ? { defaultNetwork } : {}),
     cgroupManager: g.cgroupManager,
     registry: () => engine.registry(),
     log: ctx.log,
