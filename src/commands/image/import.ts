@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { invalidArgument, isErrno, notFound, unavailable } from '../../engine/errdefs.js';
+import { EngineError, invalidArgument, isErrno, unavailable } from '../../engine/errdefs.js';
 import type { ImportOptions } from '../../engine/images/types.js';
 import { defineCommand } from '../_lib/spec.js';
 import { imageService, toPlatforms } from './shared.js';
@@ -50,7 +50,7 @@ export const importCommand = defineCommand({
       try {
         if (!(await stat(file)).isFile()) throw invalidArgument(`"${sourceArg}" is not a file`);
       } catch (err) {
-        if (isErrno(err, 'ENOENT')) throw notFound({ kind: 'file', ref: sourceArg }, { hint: `open ${sourceArg}: no such file or directory` });
+        if (isErrno(err, 'ENOENT')) throw new EngineError('not-found', `open ${sourceArg}: no such file or directory`);
         throw err;
       }
       input = createReadStream(file, { highWaterMark: 1 << 20 });

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { invalidArgument, isErrno, notFound } from '../../engine/errdefs.js';
+import { EngineError, invalidArgument, isErrno } from '../../engine/errdefs.js';
 import { loadedLine } from '../../engine/images/archive-import.js';
 import { defineCommand } from '../_lib/spec.js';
 import { imageService, platformFlag, toPlatforms } from './shared.js';
@@ -26,7 +26,7 @@ export const loadCommand = defineCommand({
       try {
         if (!(await stat(file)).isFile()) throw invalidArgument(`"${flags.input}" is not a file`);
       } catch (err) {
-        if (isErrno(err, 'ENOENT')) throw notFound({ kind: 'file', ref: flags.input }, { hint: 'open ' + flags.input + ': no such file or directory' });
+        if (isErrno(err, 'ENOENT')) throw new EngineError('not-found', `open ${flags.input}: no such file or directory`);
         throw err;
       }
       input = createReadStream(file, { highWaterMark: 1 << 20 });

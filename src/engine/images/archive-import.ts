@@ -110,7 +110,11 @@ async function readArchive(ctx: OpContext, deps: CreateDeps, input: Readable): P
   const files: ArchiveFiles = { small: new Map(), stored: new Map() };
   const decompressed = await openDecompressed(input as AsyncIterable<Buffer>);
   const extract = tarExtract();
+  // The input's own failure (corrupt compression, a read error) is the one worth reporting; the extractor then only
+  // says it was destroyed.
+  let feedError: unknown;
   const feeding = pipeline(Readable.from(decompressed.chunks, { objectMode: false }), extract).catch((err: unknown) => {
+    feedError = err;
     extract.destroy(err instanceof Error ? err : new Error(String(err)));
   });
   try {
@@ -138,7 +142,8 @@ async function readArchive(ctx: OpContext, deps: CreateDeps, input: Readable): P
       }
     }
   } catch (err) {
-    throw tarError(err);
+    await feeding;
+    throw tarError(feedError ?? err);
   } finally {
     await feeding;
   }
