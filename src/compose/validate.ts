@@ -10,23 +10,15 @@
  *
  * and prefixed with `validating <file>:<line>:<column>:` so the user sees where the offending key is.
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { composeError, type ComposeLocation } from './errors.js';
 import type { RawMap, TreePath } from './tree-path.js';
-// a static import, so the bundler inlines the schema (no file lookup relative to the bundle at run time)
-import composeSpecSchema from './schema/compose-spec.json' with { type: 'json' };
-
-let compiled: ValidateFunction | undefined;
+// The schema compiled ahead of time (schema/generate-validator.mjs): compiling it with ajv at run time cost about
+// a second of CPU on every compose command. A static import, so the bundler inlines it.
+import compiledValidator from './schema/compose-spec-validate.js';
 
 function validator(): ValidateFunction {
-  if (compiled === undefined) {
-    const schema: Record<string, unknown> = { ...(composeSpecSchema as Record<string, unknown>) };
-    // The file names its meta-schema with an https URL ajv does not know; it is draft-07, ajv's default.
-    delete schema.$schema;
-    const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
-    compiled = ajv.compile(schema);
-  }
-  return compiled;
+  return compiledValidator;
 }
 
 /** One schema violation: the document path (`services.web.ports.0`) and compose-go's wording of the problem. */

@@ -1,0 +1,2 @@
+/** The text of compose-spec-validate.js as generate-validator.mjs writes it. */
+export function generateValidatorSource(): string;
