@@ -12,6 +12,7 @@ import { loginCommand, logoutCommand } from './registry/login.js';
 import { snapshotGroup } from './snapshot/index.js';
 import { buildCommand } from './build/build.js';
 import { builderCommand } from './build/builder.js';
+import { composeGroup } from './compose/index.js';
 import { completionCommand } from './system/completion.js';
 import { eventsCommand } from './system/events.js';
 import { systemGroup } from './system/index.js';
@@ -34,6 +35,7 @@ export const commands: readonly AnySpec[] = [
   namespaceGroup,
   networkGroup,
   volumeGroup,
+  composeGroup,
   contentGroup,
   snapshotGroup,
   systemGroup,
