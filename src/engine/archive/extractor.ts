@@ -311,6 +311,9 @@ export class Extractor implements TarSink {
       for (const c of r.components) {
         cur += '/' + c;
         const st = lstatOrUndefined(cur);
+        if (st === undefined && this.pendingNodes.has(cur)) {
+          throw invalidArgument(`archive entry "${name}": parent "${c}" is not a directory`);
+        }
         if (st === undefined) {
           mkdirSync(cur, 0o755);
           chmodSync(cur, 0o755);
