@@ -27,7 +27,7 @@ export const imageInspectCommand = defineCommand({
       }
     }
     const r = renderInspect(objects, flags.format);
-    if (objects.length > 0 || missing.length === 0) ctx.out.write(r.output);
+    ctx.out.write(r.output);
     for (const m of missing) ctx.err.line(`Error: ${m}`);
     for (const e of r.errors) ctx.err.line(`Error: ${e.message}`);
     if (missing.length > 0 || r.errors.length > 0) throw new ExitStatus(1);

@@ -47,10 +47,12 @@ export const pullCommand = defineCommand({
       });
     } catch (err) {
       progress.stop();
-      // A registry's "not found" is not a local "No such image": keep the registry's words.
+      // A registry's "not found" is not a local "No such image": keep the registry's words. An access error already
+      // says "may require 'docker login'": no second line.
       const e = findEngineError(err);
-      if (e !== undefined && e === err && e.subject?.kind === 'image') {
-        throw new EngineError(e.code, e.message, { cause: err, ...(e.hint !== undefined ? { hint: e.hint } : {}) });
+      const hint = e?.hint !== undefined && !e.message.includes('login') ? { hint: e.hint } : {};
+      if (e !== undefined && e === err && (e.subject?.kind === 'image' || e.hint !== undefined)) {
+        throw new EngineError(e.code, e.message, { cause: err, ...hint });
       }
       throw err;
     }

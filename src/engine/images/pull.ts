@@ -184,12 +184,20 @@ class PullRun {
         received += n;
         this.layerEvent(desc, 'downloading', received, desc.size);
       };
+      // A failed download (wrong digest, dropped connection) is remembered: a consumer of the tee may only report
+      // "corrupt archive" or its own wrapping of it, while the download's error is the one that explains it.
+      let downloadError: unknown;
       const source = async function* (): AsyncGenerator<Buffer> {
         if (stream === undefined) return;
-        for await (const c of stream as AsyncIterable<Buffer>) {
-          await w.write(c);
-          emit(c.length);
-          yield c;
+        try {
+          for await (const c of stream as AsyncIterable<Buffer>) {
+            await w.write(c);
+            emit(c.length);
+            yield c;
+          }
+        } catch (err) {
+          downloadError = err;
+          throw err;
         }
       };
       it = source();
@@ -198,6 +206,7 @@ class PullRun {
         while (!(await iter.next()).done) {
           /* keep downloading */
         }
+        if (downloadError !== undefined) throw downloadError;
       };
       const commit = async () => {
         await drain();
