@@ -23,11 +23,13 @@ import type {
 } from '../engine/containers/types.js';
 import type { OpContext } from '../engine/op-context.js';
 import type { AttachedEndpoint } from './attach.js';
-import { DEFAULT_NETWORK_NAME } from './cni/config.js';
 import { buildHostsFile, parseAddHost, resolveExtraHosts } from './hosts.js';
-import { openNetworking, type Networking, type NetworkingOptions } from './networking.js';
+import type { Networking, NetworkingOptions } from './networking.js';
 import { publishAllSpecs, type PortSpec } from './ports.js';
 import { buildResolvConf, readHostResolvConf } from './resolv.js';
+
+/** The default network's name (cni/config.ts's DEFAULT_NETWORK_NAME; not imported, to keep `none` runs off the CNI code). */
+const DEFAULT_NETWORK_NAME = 'bridge';
 
 export interface ContainerProviderOptions extends NetworkingOptions {
   /** `--host-gateway-ip`: what `host-gateway` in `--add-host` means. */
@@ -68,7 +70,8 @@ async function writeStandaloneFiles(req: NetworkSetupRequest, hostGatewayIp: str
 /** Creates the provider (see the module comment). Opening the network database waits for the first setup. */
 export function createContainerNetworkProvider(options: ContainerProviderOptions): ContainerNetworkProvider & { close(): void } {
   let nets: Networking | undefined;
-  const net = () => (nets ??= openNetworking(options));
+  // The CNI machinery loads only for modes that use it: `none` containers never pay for it.
+  const net = async (): Promise<Networking> => (nets ??= (await import('./networking.js')).openNetworking(options));
 
   return {
     async validate(ctx: OpContext, req) {
@@ -81,7 +84,7 @@ export function createContainerNetworkProvider(options: ContainerProviderOptions
           }
           continue;
         }
-        const info = await net().getNetwork(ctx, r.network);
+        const info = await (await net()).getNetwork(ctx, r.network);
         if (info.pseudo) {
           throw invalidArgument('conflicting options: cannot attach both user-defined and non-user-defined network-modes');
         }
@@ -111,13 +114,13 @@ export function createContainerNetworkProvider(options: ContainerProviderOptions
       };
       if (mode.kind === 'host') {
         if (req.ports.length > 0 || req.publishAll) ctx.log.warn('Published ports are discarded when using host, none or container network mode');
-        await net().attach(ctx, { ...common, network: { mode: 'host' } });
+        await (await net()).attach(ctx, { ...common, network: { mode: 'host' } });
         return { netns: { kind: 'host' }, endpoints: [], ports: [] };
       }
       const explicit: PortSpec[] = req.ports.map((p) => ({ ...p, ...(p.hostPort ? { hostPort: { ...p.hostPort } } : {}) }));
       const ports = req.publishAll ? [...explicit, ...publishAllSpecs(req.exposedPorts, explicit)] : explicit;
       const shortId = req.containerId.slice(0, 12);
-      const result = await net().attach(ctx, {
+      const result = await (await net()).attach(ctx, {
         ...common,
         network: {
           mode: 'cni',
@@ -141,7 +144,7 @@ export function createContainerNetworkProvider(options: ContainerProviderOptions
     },
 
     async teardown(ctx: OpContext, containerId: string) {
-      await net().detach(ctx, containerId);
+      await (await net()).detach(ctx, containerId);
     },
 
     close() {

@@ -3,7 +3,6 @@
  * `ps` never evaluates it), the exit command conmon runs (`internal cleanup <id>` with this invocation's global
  * flags), and the on-demand health-check runner (`internal healthcheck-runner`).
  */
-import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { healthRunnerAlive } from '../../engine/containers/health-runner.js';
 import type { ContainerNetworkProvider } from '../../engine/containers/types.js';
@@ -55,8 +54,10 @@ export function containerEngineHooks(
       return provider;
     },
     exitCommand: (id) => [...selfCommand, ...base, 'internal', 'cleanup', id],
-    ensureHealthRunner(namespace) {
+    async ensureHealthRunner(namespace) {
       if (healthRunnerAlive(g.stateRoot, namespace)) return;
+      // child_process loads on demand: most commands never spawn anything from this module.
+      const { spawn } = await import('node:child_process');
       const child = spawn(selfCommand[0]!, [...selfCommand.slice(1), ...globalArgv(g, namespace), 'internal', 'healthcheck-runner'], {
         detached: true,
         stdio: 'ignore',

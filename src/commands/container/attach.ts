@@ -1,6 +1,5 @@
 /** `attach`: connect the terminal to a running container's stdio; exits with the container's exit code. */
 import { defineCommand } from '../_lib/spec.js';
-import { finishForeground, foregroundIO } from './foreground.js';
 import { containerService } from './shared.js';
 
 export const attachCommand = defineCommand({
@@ -18,6 +17,7 @@ export const attachCommand = defineCommand({
     const op = ctx.op();
     const rec = await svc.get(op, args[0]!);
     const o = rec.config.options;
+    const { finishForeground, foregroundIO } = await import('./foreground.js');
     const fg = await foregroundIO(ctx, {
       stdin: !flags['no-stdin'] && o.interactive,
       stdout: true,

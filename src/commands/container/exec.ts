@@ -1,10 +1,8 @@
 /** `exec`: run a command in a running container; the CLI exits with the command's exit code. */
 import { readFileSync } from 'node:fs';
 import { findEngineError, invalidArgument, isErrno } from '../../engine/errdefs.js';
-import { parseEnvFile, parseEnvFlag } from '../../engine/containers/options.js';
 import { errorText } from '../_lib/exit.js';
 import { defineCommand } from '../_lib/spec.js';
-import { foregroundIO } from './foreground.js';
 import { containerService } from './shared.js';
 
 export const execCommand = defineCommand({
@@ -26,6 +24,10 @@ export const execCommand = defineCommand({
   args: { min: 2, complete: ['containers:running', 'none'] },
   exitStatus: "The command's exit code; 126 when it cannot be invoked, 127 when it is not found.",
   async handler({ flags, args }, ctx) {
+    const [{ parseEnvFile, parseEnvFlag }, { foregroundIO }] = await Promise.all([
+      import('../../engine/containers/options.js'),
+      import('./foreground.js'),
+    ]);
     const lookup = (k: string) => ctx.env[k];
     const env: string[] = [];
     for (const f of flags['env-file']) {

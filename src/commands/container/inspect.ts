@@ -5,7 +5,6 @@
 import { EngineError, findEngineError, hasCode, invalidArgument } from '../../engine/errdefs.js';
 import type { CommandContext } from '../_lib/context.js';
 import { errorText } from '../_lib/exit.js';
-import { renderInspect } from '../_lib/format.js';
 import { defineCommand } from '../_lib/spec.js';
 import { ExitStatus } from '../_lib/usage-error.js';
 import { containerService } from './shared.js';
@@ -48,6 +47,7 @@ async function inspectAll(
       missing.push(errorText(err));
     }
   }
+  const { renderInspect } = await import('../_lib/format.js');
   const r = renderInspect(objects, format);
   if (objects.length > 0 || missing.length === 0) ctx.out.write(r.output);
   for (const m of missing) ctx.err.line(`Error: ${m}`);

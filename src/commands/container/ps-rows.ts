@@ -204,22 +204,6 @@ export function psRow(c: ContainerSummary, o: RowOptions): PsRow {
   };
 }
 
-/** Column headers (Docker's container header context). */
-export const PS_HEADERS: Readonly<Record<string, string>> = {
-  ID: 'CONTAINER ID',
-  Image: 'IMAGE',
-  Command: 'COMMAND',
-  CreatedAt: 'CREATED AT',
-  RunningFor: 'CREATED',
-  Ports: 'PORTS',
-  State: 'STATE',
-  Status: 'STATUS',
-  Size: 'SIZE',
-  Names: 'NAMES',
-  Labels: 'LABELS',
-  Mounts: 'MOUNTS',
-  Networks: 'NETWORKS',
-  LocalVolumes: 'LOCAL VOLUMES',
-};
+export { PS_HEADERS } from './ps-headers.js';
 
 export const PS_DEFAULT_FORMAT = 'table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}';

@@ -5,27 +5,29 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { hasCode } from '../../engine/errdefs.js';
+import { familiarString, parseReference } from '../../engine/reference.js';
 import type { ImageProgressEvent } from '../../engine/images/types.js';
 import type { CommandContext } from '../_lib/context.js';
 import { defineCommand } from '../_lib/spec.js';
-import { toRunPlan, type CreateFlagValues, type RunPlan } from './create-request.js';
-import { finishForeground, foregroundIO } from './foreground.js';
+import type { CreateFlagValues, RunPlan } from './create-request.js';
 import { createFlags, runFlags } from './run-flags.js';
 import { containerService } from './shared.js';
 
-/** Pull progress for run/create (on stderr, as Docker's run prints it), announced by Docker's first line. */
-async function pullProgress(ctx: CommandContext, plan: RunPlan): Promise<{ listener: (e: unknown) => void; stop(): void }> {
-  if (plan.request.pull === 'missing' || plan.request.pull === undefined) {
-    const images = await (await ctx.engine()).images();
-    const local = await images.get(ctx.op(), plan.request.image).then(
-      () => true,
-      (err: unknown) => {
-        if (hasCode(err, 'not-found')) return false;
-        throw err;
-      },
-    );
-    if (!local) {
-      const { familiarString, parseReference } = await import('../../engine/reference.js');
+/** Pull output for run/create, on stderr as Docker's run prints it; nothing is loaded unless a pull happens. */
+function pullProgress(ctx: CommandContext, plan: RunPlan): { onStart(): void; listener: (e: unknown) => void; stop(): void } {
+  let display: { listener: (e: ImageProgressEvent) => void; stop(): void } | undefined;
+  let pending: Promise<unknown> | undefined;
+  const queued: ImageProgressEvent[] = [];
+  const ensureDisplay = () =>
+    (pending ??= import('../_lib/progress.js')
+      .then((m) => m.createProgress(ctx.err, { mode: 'pull', quiet: plan.quiet }))
+      .then((d) => {
+        display = d;
+        for (const q of queued.splice(0)) d.listener(q);
+      }));
+  return {
+    onStart() {
+      if (plan.request.pull === 'always') return;
       let shown = plan.request.image;
       try {
         shown = familiarString(parseReference(shown));
@@ -33,20 +35,12 @@ async function pullProgress(ctx: CommandContext, plan: RunPlan): Promise<{ liste
         // keep as typed
       }
       ctx.err.line(`Unable to find image '${shown}' locally`);
-    }
-  }
-  const { createProgress } = await import('../_lib/progress.js');
-  let display: { listener: (e: ImageProgressEvent) => void; stop(): void } | undefined;
-  let pending: Promise<unknown> | undefined;
-  const queued: ImageProgressEvent[] = [];
-  return {
+      void ensureDisplay();
+    },
     listener(e: unknown) {
       if (display) return display.listener(e as ImageProgressEvent);
       queued.push(e as ImageProgressEvent);
-      pending ??= createProgress(ctx.err, { mode: 'pull', quiet: plan.quiet }).then((d) => {
-        display = d;
-        for (const q of queued.splice(0)) d.listener(q);
-      });
+      void ensureDisplay();
     },
     stop() {
       display?.stop();
@@ -56,10 +50,10 @@ async function pullProgress(ctx: CommandContext, plan: RunPlan): Promise<{ liste
 
 async function createFromPlan(ctx: CommandContext, plan: RunPlan): Promise<{ id: string; name: string }> {
   const svc = await containerService(ctx);
-  const progress = await pullProgress(ctx, plan);
+  const progress = pullProgress(ctx, plan);
   let res;
   try {
-    res = await svc.create(ctx.op(), { ...plan.request, onPullProgress: progress.listener });
+    res = await svc.create(ctx.op(), { ...plan.request, onPullStart: progress.onStart, onPullProgress: progress.listener });
   } finally {
     progress.stop();
   }
@@ -77,6 +71,7 @@ export const createCommand = defineCommand({
   args: { min: 1, complete: ['images', 'none'] },
   exitStatus: '125 when the container cannot be created.',
   async handler({ flags, args }, ctx) {
+    const { toRunPlan } = await import('./create-request.js');
     const plan = toRunPlan(flags as CreateFlagValues, args, { env: ctx.env, cwd: ctx.cwd, commandPath: ['create'] });
     const { id } = await createFromPlan(ctx, plan);
     ctx.out.line(id);
@@ -96,6 +91,7 @@ export const runCommand = defineCommand({
   ],
   exitStatus: "The container's exit code; 125 when the container cannot be created or started, 126 when its command cannot be invoked, 127 when it is not found.",
   async handler({ flags, args }, ctx) {
+    const { toRunPlan } = await import('./create-request.js');
     const plan = toRunPlan(flags as CreateFlagValues, args, { env: ctx.env, cwd: ctx.cwd, commandPath: ['run'] });
     const { id } = await createFromPlan(ctx, plan);
     const svc = await containerService(ctx);
@@ -112,6 +108,7 @@ export const runCommand = defineCommand({
       ctx.out.line(id);
       return 0;
     }
+    const { finishForeground, foregroundIO } = await import('./foreground.js');
     const fg = await foregroundIO(ctx, {
       stdin: plan.attach.stdin,
       stdout: plan.attach.stdout,

@@ -1,7 +1,6 @@
 /** `start`: start stopped containers; with `-a` attach to one in the foreground and return its exit code. */
 import { invalidArgument } from '../../engine/errdefs.js';
 import { defineCommand } from '../_lib/spec.js';
-import { finishForeground, foregroundIO } from './foreground.js';
 import { containerService, forEachRef } from './shared.js';
 
 export const startCommand = defineCommand({
@@ -25,6 +24,7 @@ export const startCommand = defineCommand({
     if (args.length > 1) throw invalidArgument('you cannot start and attach multiple containers at once');
     const rec = await svc.get(op, args[0]!);
     const tty = rec.config.options.tty;
+    const { finishForeground, foregroundIO } = await import('./foreground.js');
     const fg = await foregroundIO(ctx, {
       stdin: flags.interactive && rec.config.options.interactive,
       stdout: true,

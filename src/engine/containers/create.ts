@@ -15,6 +15,7 @@ import type { OpContext } from '../op-context.js';
 import { formatPlatform, parsePlatform } from '../platforms.js';
 import { normalizeImageName } from '../reference.js';
 import type { ContainerServiceOptions } from './deps.js';
+import { openLocalImage, unpackedTop } from './local-image.js';
 import { resolveMounts } from './mounts.js';
 import { generateName } from './names.js';
 import { mergeImageConfig, type ImageConfigInput } from './options.js';
@@ -94,12 +95,17 @@ export async function createContainer(d: ContainerServiceOptions, ctx: OpContext
   for (const vf of opts.volumesFrom) d.store.resolve(ns, vf.container);
 
   const platform = req.platform ? parsePlatform(req.platform) : undefined;
-  const images = await d.images();
-  const content = await images.ensure(ctx, req.image, {
-    policy: req.pull ?? 'missing',
-    ...(platform ? { platform, platforms: [platform] } : {}),
-    ...(req.onPullProgress ? { onProgress: req.onPullProgress } : {}),
-  });
+  const policy = req.pull ?? 'missing';
+  // An image already here needs neither the image service nor the registry (see local-image.ts).
+  let content = policy === 'always' ? undefined : await openLocalImage(d.storage, ctx, req.image, platform);
+  if (content === undefined) {
+    if (policy !== 'never') req.onPullStart?.();
+    content = await (await d.images()).ensure(ctx, req.image, {
+      policy,
+      ...(platform ? { platform, platforms: [platform] } : {}),
+      ...(req.onPullProgress ? { onProgress: req.onPullProgress } : {}),
+    });
+  }
   const imageConfig = (content.config.config ?? {}) as ImageConfigInput & { Labels?: Record<string, string> | null; ExposedPorts?: Record<string, object> | null };
   const merged = mergeImageConfig(imageConfig, opts);
 
@@ -112,7 +118,10 @@ export async function createContainer(d: ContainerServiceOptions, ctx: OpContext
     initBinary = opts.initBinary ?? findInitBinary();
     if (!initBinary) throw failedPrecondition('--init: no init binary found on this host (install tini-static or catatonit)');
   }
-  const { chainId, snapshotter } = await images.unpack(ctx, content);
+  const snapshotterName = d.storage.snapshotterName;
+  const localTop = await unpackedTop(d.storage, ctx, snapshotterName, content);
+  const { chainId, snapshotter } =
+    localTop !== undefined ? { chainId: localTop, snapshotter: snapshotterName } : await (await d.images()).unpack(ctx, content);
 
   const id = generateId();
   const name = wantedName ?? generateName((n) => d.store.nameTaken(ns, n));

@@ -30,7 +30,7 @@ export interface ContainerServiceOptions {
    * Makes sure a health-check runner is running for `namespace` (spawns the CLI's hidden runner when none is).
    * Called after starting a container that has a healthcheck.
    */
-  readonly ensureHealthRunner?: (namespace: string) => void;
+  readonly ensureHealthRunner?: (namespace: string) => void | Promise<void>;
   /** The OCI runtime binary (`--runtime`); default runc. */
   readonly runtime?: string;
 }

@@ -36,9 +36,13 @@ function rfc3339(d: Date): string {
   return d.toISOString().replace(/\.(\d{3})Z$/, '.$1000000Z');
 }
 
-/** Releases the network of a container that will not run again (unless it shares another's). */
+/**
+ * Releases the network of a container that will not run again. `container:` mode shares another's namespace and
+ * `none`/`ns:` set up nothing to release (runc's own namespace, or the user's): no provider call at all.
+ */
 async function releaseNetwork(d: ContainerServiceOptions, ctx: OpContext, rec: ContainerRecord): Promise<void> {
-  if (rec.config.network.mode.kind === 'container') return;
+  const kind = rec.config.network.mode.kind;
+  if (kind === 'container' || kind === 'none' || kind === 'ns') return;
   await (await d.network()).teardown(ctx, rec.id);
 }
 
@@ -67,7 +71,7 @@ async function finish(d: ContainerServiceOptions, ctx: OpContext, rec: Container
     return { ...rest, status: 'exited', pid: 0, ...stoppedNetwork(s) };
   });
   if (after?.config.autoRemove) {
-    await removeLocked(d, ctx, after, { force: true, volumes: true });
+    await removeLocked(d, ctx, after, { force: true, volumes: true, cleaned: true });
     return 'removed';
   }
   return 'exited';
@@ -93,8 +97,10 @@ export async function handleExit(d: ContainerServiceOptions, ctx: OpContext, id:
       await unmountRootfs(paths);
       if (!isActive(rec.state)) {
         // Already handled (a second call): make sure nothing is left, change nothing.
-        if (rec.state.network?.attached) await finish(d, ctx, rec);
-        return rec.config.autoRemove ? (await removeLocked(d, ctx, rec, { force: true, volumes: true }), 'removed') : 'exited';
+        if (rec.state.network?.attached) return finish(d, ctx, rec);
+        if (!rec.config.autoRemove) return 'exited';
+        await removeLocked(d, ctx, rec, { force: true, volumes: true, cleaned: true });
+        return 'removed';
       }
       const exitCode = exit?.exitCode ?? 255;
       const finishedAt = exit?.exitedAt ?? new Date();
@@ -157,7 +163,12 @@ export async function handleExit(d: ContainerServiceOptions, ctx: OpContext, id:
  * wording); removes the task, rootfs mount, network, snapshot, record and directories, and with `volumes` its
  * anonymous volumes (kept when another container still uses them).
  */
-export async function removeLocked(d: ContainerServiceOptions, ctx: OpContext, rec: ContainerRecord, opts: RemoveContainerOptions = {}): Promise<void> {
+export async function removeLocked(
+  d: ContainerServiceOptions,
+  ctx: OpContext,
+  rec: ContainerRecord,
+  opts: RemoveContainerOptions & { /** handleExit already deleted the task, unmounted and released the network. */ cleaned?: boolean } = {},
+): Promise<void> {
   const id = rec.id;
   const ns = ctx.namespace;
   const paths = containerPaths(d, ns, id);
@@ -170,12 +181,14 @@ export async function removeLocked(d: ContainerServiceOptions, ctx: OpContext, r
     }
     d.store.updateState(ns, id, (s) => ({ ...s, stoppedByUser: true, status: 'removing' }));
   }
-  await d.tasks.delete(ctx, id, { force: true }).catch((err: unknown) => {
-    if (!hasCode(err, 'not-found')) throw err;
-  });
+  if (!opts.cleaned) {
+    await d.tasks.delete(ctx, id, { force: true }).catch((err: unknown) => {
+      if (!hasCode(err, 'not-found')) throw err;
+    });
+    await unmountRootfs(paths);
+    await releaseNetwork(d, ctx, rec);
+  }
   await d.tasks.purge(ctx, id);
-  await unmountRootfs(paths);
-  await releaseNetwork(d, ctx, rec);
   await d.storage
     .snapshotterFor(rec.snapshotter)
     .remove(ctx, rec.snapshotKey)

@@ -267,7 +267,7 @@ export async function startContainer(
     emitContainerEvent(d.storage.db, ctx, rec, 'start');
     if (hasHealthcheck(rec)) {
       try {
-        d.ensureHealthRunner?.(ns);
+        await d.ensureHealthRunner?.(ns);
       } catch (err) {
         ctx.log.warn('could not start the health-check runner', { error: err });
       }

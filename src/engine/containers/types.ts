@@ -374,6 +374,8 @@ export interface CreateContainerRequest {
   /** Runtime binary (`--runtime`, default runc). */
   readonly runtime?: string;
   readonly cidfile?: string;
+  /** Called once when the image is not here and create is about to pull it (Docker's "Unable to find image"). */
+  readonly onPullStart?: () => void;
   /** Pull progress, when create pulls. */
   readonly onPullProgress?: (event: unknown) => void;
 }
