@@ -30,7 +30,7 @@ import { createBuildCache } from './cache.js';
 import { openBuildContext } from './context.js';
 import { parseDockerfile } from './dockerfile/parse.js';
 import { executeBuild, type BuiltImage, type ExecuteDeps } from './execute.js';
-import { exportOutputs, needsRootfs, storesImage, type OutputSpec } from './output.js';
+import { needsRootfs, storesImage, type OutputSpec } from './output.js';
 import { planBuild } from './plan.js';
 import { ProgressEmitter, type BuildProgressListener } from './progress.js';
 
@@ -265,6 +265,7 @@ export async function buildImage(ctx: OpContext, deps: ExecuteDeps, options: Bui
     const exportName = store ? 'exporting to image' : 'exporting to client';
     const ev = progress.start(exportName);
     if (outputs.some((o) => o.type !== 'image' && !(o.type === 'docker' && o.dest === undefined))) {
+      const { exportOutputs } = await import('./output-export.js');
       await exportOutputs(ctx, { storage: deps.storage, snapshotter: deps.snapshotter, ...(options.stdout !== undefined ? { stdout: options.stdout } : {}) }, built, outputs, path.join(deps.stateRoot, 'build'));
     }
     if (store) {

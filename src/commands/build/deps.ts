@@ -5,13 +5,25 @@
 import type { BuildDeps } from '../../build/index.js';
 import type { CommandContext } from '../_lib/context.js';
 
+/**
+ * The default network's placement from the environment, as the network commands read it
+ * (commands/network/shared.ts; repeated here so a build does not load the network commands' modules).
+ */
+function defaultNetworkFromEnv(env: Readonly<Record<string, string | undefined>>): { subnet?: string; gateway?: string; bridge?: string } | undefined {
+  const out: { subnet?: string; gateway?: string; bridge?: string } = {};
+  const pick = (k: 'subnet' | 'gateway' | 'bridge', name: string) => {
+    const v = env[name];
+    if (v !== undefined && v !== '') out[k] = v;
+  };
+  pick('subnet', 'NERDCTL_DEFAULT_NETWORK_SUBNET');
+  pick('gateway', 'NERDCTL_DEFAULT_NETWORK_GATEWAY');
+  pick('bridge', 'NERDCTL_DEFAULT_BRIDGE');
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
 /** The build dependencies over `ctx`'s engine (which main closes when the command ends). */
 export async function openBuildDeps(ctx: CommandContext): Promise<BuildDeps> {
-  const [engine, { createBuildDeps }, { defaultNetworkFromEnv }] = await Promise.all([
-    ctx.engine(),
-    import('../../build/index.js'),
-    import('../network/shared.js'),
-  ]);
+  const [engine, { createBuildDeps }] = await Promise.all([ctx.engine(), import('../../build/index.js')]);
   const g = ctx.globals;
   const defaultNetwork = defaultNetworkFromEnv(ctx.env);
   return createBuildDeps({

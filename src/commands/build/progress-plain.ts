@@ -83,6 +83,7 @@ export function plainRenderer(write: (text: string) => void): ProgressRenderer {
           return;
         }
         case 'status':
+          if (!vertices.has(e.id)) return;
           header(e.id);
           write(`#${e.id} ${e.text}\n`);
           return;
