@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ImageConfigFile } from '../engine/images/manifest.js';
-import { MediaTypes } from '../engine/remotes/types.js';
+import { MediaTypes, type Descriptor } from '../engine/remotes/types.js';
 import { parseDockerfile } from './dockerfile/parse.js';
 import {
   addHistory,
@@ -146,9 +146,9 @@ describe('configFile', () => {
 });
 
 describe('manifest format', () => {
-  const gz = { mediaType: MediaTypes.ociLayerGzip, digest: 'sha256:1', size: 1 };
-  const tar = { mediaType: 'application/vnd.docker.image.rootfs.diff.tar', digest: 'sha256:2', size: 2 };
-  const zst = { mediaType: MediaTypes.ociLayerZstd, digest: 'sha256:3', size: 3 };
+  const gz: Descriptor = { mediaType: MediaTypes.ociLayerGzip, digest: 'sha256:1', size: 1 };
+  const tar: Descriptor = { mediaType: 'application/vnd.docker.image.rootfs.diff.tar', digest: 'sha256:2', size: 2 };
+  const zst: Descriptor = { mediaType: MediaTypes.ociLayerZstd, digest: 'sha256:3', size: 3 };
 
   it('is Docker schema 2 for gzip and plain layers, OCI when a zstd layer is there', () => {
     expect(manifestFormat([gz, tar])).toBe('docker');
@@ -162,7 +162,7 @@ describe('manifest format', () => {
   });
 
   it('writes the manifest exactly as image creation does', () => {
-    const config = { mediaType: MediaTypes.dockerConfig, digest: 'sha256:c', size: 9 };
+    const config: Descriptor = { mediaType: MediaTypes.dockerConfig, digest: 'sha256:c', size: 9 };
     const { bytes } = manifestOf('docker', config, layersFor('docker', [gz]));
     expect(bytes.toString()).toBe(
       JSON.stringify({ schemaVersion: 2, mediaType: MediaTypes.dockerManifest, config, layers: [{ mediaType: MediaTypes.dockerLayerGzip, digest: 'sha256:1', size: 1 }] }),
