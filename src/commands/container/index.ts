@@ -1,7 +1,11 @@
 /** `container` management commands and Docker's top-level shorthands for them. */
 import { aliasOf, defineGroup } from '../_lib/spec.js';
 import { attachCommand } from './attach.js';
+import { commitCommand } from './commit.js';
+import { cpCommand } from './cp.js';
+import { diffCommand } from './diff.js';
 import { execCommand } from './exec.js';
+import { exportCommand } from './export.js';
 import { containerInspectCommand, inspectCommand } from './inspect.js';
 import { logsCommand } from './logs.js';
 import { portCommand } from './port.js';
@@ -22,8 +26,12 @@ export const containerGroup = defineGroup({
   summary: 'Manage containers',
   commands: [
     attachCommand,
+    commitCommand,
+    cpCommand,
     createCommand,
+    diffCommand,
     execCommand,
+    exportCommand,
     containerInspectCommand,
     killCommand,
     logsCommand,
@@ -48,8 +56,12 @@ export const containerGroup = defineGroup({
 /** Top-level shorthands: `run`, `ps`, `rm`, `exec`... and the multi-type `inspect`. */
 export const containerShorthands = [
   aliasOf(attachCommand, 'attach'),
+  aliasOf(commitCommand, 'commit'),
+  aliasOf(cpCommand, 'cp'),
   aliasOf(createCommand, 'create'),
+  aliasOf(diffCommand, 'diff'),
   aliasOf(execCommand, 'exec'),
+  aliasOf(exportCommand, 'export'),
   aliasOf(killCommand, 'kill'),
   aliasOf(logsCommand, 'logs'),
   aliasOf(psCommand, 'ps'),
