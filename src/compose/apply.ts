@@ -77,10 +77,10 @@ function serviceError(service: string, err: unknown): EngineError {
   const msg = err instanceof Error ? err.message : String(err);
   const e = err instanceof EngineError ? err : undefined;
   if (e?.code === 'canceled') return e;
+  // no exitCode: a service that fails to start makes `up` exit 1, as docker compose does (not 126/127)
   return new EngineError(e?.code ?? 'internal', `service ${JSON.stringify(service)}: ${msg}`, {
     cause: err,
     ...(e?.hint !== undefined ? { hint: e.hint } : {}),
-    ...(e?.exitCode !== undefined ? { exitCode: e.exitCode } : {}),
   });
 }
 
@@ -88,10 +88,16 @@ function checkAborted(ctx: OpContext): void {
   if (ctx.signal.aborted) throw new EngineError('canceled', 'canceled');
 }
 
+/** Waits `ms` or until `signal` aborts (the listener is removed either way: waits run in loops). */
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+    const done = () => {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const t = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
   });
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -549,6 +555,7 @@ export async function applyUp(b: ComposeBackend, ctx: OpContext, project: Projec
   const createdNetworks: string[] = [];
   const createdVolumes: string[] = [];
   try {
+    preflight(st, plan.services);
     await checkExternals(b, ctx, project, plan.services.map((s) => s.service));
     await Promise.all([
       ...plan.networks.map((n) => createNetwork(st, n, createdNetworks)),
@@ -576,6 +583,28 @@ export async function applyUp(b: ComposeBackend, ctx: OpContext, project: Projec
   const containers: Record<string, string[]> = {};
   for (const step of plan.services) containers[step.service] = (st.byService.get(step.service) ?? []).map((c) => c.id);
   return { plan, containers };
+}
+
+/**
+ * Maps every service that will get a container before anything is created, so an unsupported key or a bad value
+ * fails the whole run up front (references to other services' containers are not resolved yet).
+ */
+function preflight(st: RunState, steps: readonly ServiceStep[]): void {
+  for (const step of steps) {
+    if (!step.actions.some((a) => a.kind === 'create' || a.kind === 'recreate')) continue;
+    const s = st.project.services[step.service]!;
+    serviceCreateSpec(
+      {
+        project: st.project,
+        image: imageName(st.project, s),
+        serviceContainer: (svc) => `${st.project.name}-${svc}-1`,
+        filesDir: st.b.filesDir(st.project.name, st.ctx.namespace),
+        locate: st.locate,
+        imageConfig: {},
+      },
+      s,
+    );
+  }
 }
 
 async function createNetwork(st: RunState, n: CreateNetworkAction, created: string[]): Promise<void> {

@@ -232,16 +232,21 @@ async function attachedUp(
   let forced = false;
   const stopOp: OpContext = { ...op, signal: stopController.signal };
   const followCtl = new AbortController();
-  const followOp: OpContext = { ...op, signal: AbortSignal.any([op.signal, followCtl.signal]) };
+  // not tied to the command's signal: the first Ctrl-C aborts that one, and the logs must keep flowing
+  const followOp: OpContext = { ...op, signal: followCtl.signal };
+  let resolveInterrupt!: () => void;
+  const interruptedP = new Promise<void>((r) => (resolveInterrupt = r));
   const release = countInterrupts((n) => {
     if (n === 1) {
+      // keep streaming: the containers' last words and exits are shown while they stop
       interrupted = true;
-      followCtl.abort();
+      resolveInterrupt();
       return;
     }
     if (!forced) {
       forced = true;
       stopController.abort();
+      followCtl.abort();
     }
   });
 
@@ -274,7 +279,7 @@ async function attachedUp(
           const last = await followContainer(b.containers, followOp, c.id, name, printer, { follow: true, since: from });
           if (followOp.signal.aborted) return;
           if (last !== undefined) from = last + 1n;
-          const st = await b.containers.get(op, c.id).catch(() => undefined);
+          const st = await b.containers.get(followOp, c.id).catch(() => undefined);
           if (st === undefined) return;
           if (st.state.status === 'running' || st.state.status === 'restarting') {
             // restarted by its policy: print its exit and keep following
@@ -309,13 +314,11 @@ async function attachedUp(
     });
 
     // wait: every follower ended, an abort, or Ctrl-C
-    const interruptedP = new Promise<void>((r) => followCtl.signal.addEventListener('abort', () => r(), { once: true }));
     await Promise.race([Promise.all([...followers.values()]), abortRequested, interruptedP]);
 
     if (!interrupted && abortReason === undefined) {
       return 0;
     }
-    followCtl.abort();
     printer.info(interrupted ? 'Gracefully stopping... (press Ctrl+C again to force)' : 'Aborting on container exit...');
     const progress = createProgressRenderer(ctx, g);
     const all = (await projectContainers(b, stopOp, project.name)).filter(
@@ -326,6 +329,11 @@ async function attachedUp(
     } catch (err) {
       if (!forced) throw err;
     }
+    // the followers end as their containers exit (printing `... exited with code N`)
+    if (!forced) {
+      await Promise.race([Promise.all([...followers.values()]), new Promise((r) => setTimeout(r, 2000))]);
+    }
+    followCtl.abort();
     if (forced) {
       for (const c of all) {
         progress.report({ id: `Container ${c.name}`, text: 'Killing', status: 'working' });
@@ -337,7 +345,7 @@ async function attachedUp(
     if (interrupted) throw new ExitStatus(130);
     if (a.exitCodeFrom !== undefined) {
       const c = all.find((x) => x.labels[ComposeLabels.service] === a.exitCodeFrom);
-      if (c !== undefined) return (await b.containers.get(op, c.id)).state.exitCode;
+      if (c !== undefined) return (await b.containers.get(stopOp, c.id)).state.exitCode;
     }
     return abortReason?.code ?? 0;
   } finally {
