@@ -9,6 +9,7 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { failedPrecondition, invalidArgument } from '../errdefs.js';
+import { emitContainerEvent } from '../events/emit.js';
 import { generateId, validateContainerName } from '../identifiers.js';
 import { findInitBinary } from '../oci/host.js';
 import type { OpContext } from '../op-context.js';
@@ -188,7 +189,11 @@ export async function createContainer(d: ContainerServiceOptions, ctx: OpContext
       config,
       state: initialState(),
     };
-    d.store.insert(record);
+    // The record and Docker's `create` event commit together.
+    d.store.db.write(() => {
+      d.store.insert(record);
+      emitContainerEvent(d.storage.db, ctx, record, 'create');
+    });
     return { id, name, warnings: config.warnings };
   } catch (err) {
     for (const u of undo.reverse()) {

@@ -114,21 +114,23 @@ export async function handleExit(d: ContainerServiceOptions, ctx: OpContext, id:
         ranForMs,
         ...(rec.state.restartDelayMs !== undefined ? { previousDelayMs: rec.state.restartDelayMs } : {}),
       });
-      const recorded = d.store.updateState(ctx.namespace, id, (s) => ({
-        ...s,
-        pid: 0,
-        exitCode,
-        finishedAt: rfc3339(finishedAt),
-        ...(decision.restart
-          ? { status: 'restarting' as const, restartCount: s.restartCount + 1, restartDelayMs: decision.delayMs, restartOwner: owner }
-          : {}),
-      }));
+      const recorded = d.store.updateState(ctx.namespace, id, (s) => {
+        // Docker's events for an exit: volume unmounts, then die with the exit code (in this transaction).
+        for (const m of rec.config.mounts) {
+          if (m.type === 'volume' && m.name !== undefined) emitVolumeEvent(d.storage.db, ctx, m.name, 'unmount', { container: id });
+        }
+        emitContainerEvent(d.storage.db, ctx, rec, 'die', { exitCode: String(exitCode) });
+        return {
+          ...s,
+          pid: 0,
+          exitCode,
+          finishedAt: rfc3339(finishedAt),
+          ...(decision.restart
+            ? { status: 'restarting' as const, restartCount: s.restartCount + 1, restartDelayMs: decision.delayMs, restartOwner: owner }
+            : {}),
+        };
+      });
       if (!recorded) return 'gone';
-      // Docker's events for an exit: volume unmounts, then die with the exit code.
-      for (const m of rec.config.mounts) {
-        if (m.type === 'volume' && m.name !== undefined) emitVolumeEvent(d.storage.db, ctx, m.name, 'unmount', { container: id });
-      }
-      emitContainerEvent(d.storage.db, ctx, rec, 'die', { exitCode: String(exitCode) });
       if (!decision.restart) return finish(d, ctx, recorded);
       return { restartIn: decision.delayMs };
     });
@@ -195,8 +197,10 @@ export async function removeLocked(
     .catch((err: unknown) => {
       if (!hasCode(err, 'not-found')) throw err;
     });
-  d.store.delete(ns, id);
-  emitContainerEvent(d.storage.db, ctx, rec, 'destroy');
+  d.store.db.write(() => {
+    d.store.delete(ns, id);
+    emitContainerEvent(d.storage.db, ctx, rec, 'destroy');
+  });
   await Promise.all([rm(paths.dir, { recursive: true, force: true }), rm(paths.bundle, { recursive: true, force: true })]);
   if (opts.volumes) {
     for (const m of rec.config.mounts) {

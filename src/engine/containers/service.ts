@@ -5,6 +5,7 @@
 import { statfsSync } from 'node:fs';
 import { conflict, failedPrecondition, hasCode, invalidArgument, notFound } from '../errdefs.js';
 import { emitContainerEvent } from '../events/emit.js';
+import { eventLogFor } from '../events/event-log.js';
 import { validateContainerName } from '../identifiers.js';
 import { parseSignal } from '../oci/signals.js';
 import { resolveUser } from '../oci/user.js';
@@ -65,6 +66,9 @@ export function createContainerService(d: ContainerServiceOptions): ContainerSer
     }
   }
 
+  // The event log's schema is made now, outside any transaction, so events can be emitted inside the ones that
+  // record state changes (see events/event-log.ts).
+  eventLogFor(d.storage.db);
   const resolve = (ctx: OpContext, ref: string) => store.resolve(ctx.namespace, ref);
   // Docker's container events (events/emit.ts); start, attach, die and destroy are emitted in start.ts and exit.ts.
   const event = (ctx: OpContext, c: ContainerRecord, action: string, extra?: Record<string, string>) =>
@@ -77,12 +81,8 @@ export function createContainerService(d: ContainerServiceOptions): ContainerSer
 
   const service: ContainerServiceImpl = {
     deps: d,
-    async create(ctx, req) {
-      const r = await createContainer(d, ctx, req);
-      const rec = store.get(ctx.namespace, r.id);
-      if (rec) event(ctx, rec, 'create');
-      return r;
-    },
+    // The `create` event is emitted by create.ts with the record.
+    create: (ctx, req) => createContainer(d, ctx, req),
 
     async start(ctx, ref, opts = {}) {
       const id = resolve(ctx, ref).id;

@@ -20,7 +20,8 @@ import { serializeSpec } from '../oci/serialize.js';
 import { buildSpec, type NetworkNamespace } from '../oci/spec.js';
 import { resolveUser } from '../oci/user.js';
 import type { OpContext } from '../op-context.js';
-import type { AttachSession } from '../tasks/attach.js';
+import { attach as attachSocket, followTerminalSize, type AttachSession } from '../tasks/attach.js';
+import { bundleFiles } from '../tasks/layout.js';
 import type { ContainerServiceOptions } from './deps.js';
 import { guardedExitCommand } from './exit-command.js';
 import { specMounts } from './mounts.js';
@@ -225,19 +226,40 @@ export async function startContainer(
     });
     taskCreated = true;
     if (opts.attach) {
-      session = await d.tasks.attach(ctx, id, {
-        ...(opts.attach.stdin ? { stdin: opts.attach.stdin } : {}),
-        ...(opts.attach.stdout ? { stdout: opts.attach.stdout } : {}),
-        ...(opts.attach.stderr ? { stderr: opts.attach.stderr } : {}),
-        ...(opts.attach.detachKeys !== undefined ? { detachKeys: opts.attach.detachKeys } : {}),
-        ...(opts.attach.terminal ? { terminal: opts.attach.terminal } : {}),
-        ...(opts.attach.closeStdinOnEof !== undefined ? { closeStdinOnEof: opts.attach.closeStdinOnEof } : {}),
+      // Straight to conmon's socket: the task service's attach would first ask runc for a state we know.
+      const a = opts.attach;
+      const files = bundleFiles(paths.bundle);
+      session = await attachSocket({
+        socketPath: files.attachSocket,
+        ...(o.interactive && a.stdin ? { stdin: a.stdin } : {}),
+        ...(a.stdout ? { stdout: a.stdout } : {}),
+        ...((o.tty ? a.stdout : a.stderr) ? { stderr: (o.tty ? a.stdout : a.stderr)! } : {}),
+        ...(a.detachKeys !== undefined ? { detachKeys: a.detachKeys } : {}),
+        ...(a.closeStdinOnEof !== undefined ? { closeStdinOnEof: a.closeStdinOnEof } : {}),
+        signal: ctx.signal,
       });
+      if (o.tty && a.terminal) {
+        const stop = await followTerminalSize(files.ctlFifo, a.terminal);
+        void session.done.then(stop);
+      }
     }
     await d.tasks.start(ctx, id);
     const monitorStartTime = created.conmonPid ? processStartTime(created.conmonPid) : undefined;
     d.store.updateState(ns, id, (s) => {
       const { restartOwner: _r, ...rest } = s;
+      // Docker's events for a start: volume mounts, attach (when attached), start. Emitted inside this transaction
+      // so they commit with the state, at no extra fsync.
+      for (const m of rec.config.mounts) {
+        if (m.type !== 'volume' || m.name === undefined) continue;
+        emitVolumeEvent(d.storage.db, ctx, m.name, 'mount', {
+          container: id,
+          destination: m.destination,
+          propagation: m.propagation ?? '',
+          'read/write': String(!m.readOnly),
+        });
+      }
+      if (opts.attach) emitContainerEvent(d.storage.db, ctx, rec, 'attach');
+      emitContainerEvent(d.storage.db, ctx, rec, 'start');
       return {
         ...rest,
         status: 'running',
@@ -253,18 +275,6 @@ export async function startContainer(
         ...(hasHealthcheck(rec) ? { health: { status: 'starting' as const, failingStreak: 0, log: [] } } : {}),
       };
     });
-    // Docker's events for a start: volume mounts, attach (when attached), start.
-    for (const m of rec.config.mounts) {
-      if (m.type !== 'volume' || m.name === undefined) continue;
-      emitVolumeEvent(d.storage.db, ctx, m.name, 'mount', {
-        container: id,
-        destination: m.destination,
-        propagation: m.propagation ?? '',
-        'read/write': String(!m.readOnly),
-      });
-    }
-    if (opts.attach) emitContainerEvent(d.storage.db, ctx, rec, 'attach');
-    emitContainerEvent(d.storage.db, ctx, rec, 'start');
     if (hasHealthcheck(rec)) {
       try {
         await d.ensureHealthRunner?.(ns);
