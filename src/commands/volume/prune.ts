@@ -4,6 +4,7 @@ import type { CommandContext } from '../_lib/context.js';
 import { FilterArgs } from '../_lib/filter.js';
 import { defineCommand } from '../_lib/spec.js';
 import { confirm } from '../system/confirm.js';
+import { emitEvent } from '../network/shared.js';
 import { openVolumes } from './shared.js';
 import { directorySize } from './size.js';
 
@@ -42,6 +43,7 @@ export async function pruneVolumesFiltered(ctx: CommandContext, volumes: VolumeS
     removed.push(v.name);
     reclaimed += size;
   }
+  await emitEvent(ctx, { type: 'volume', action: 'prune', actor: { id: '', attributes: { reclaimed: String(reclaimed) } } });
   return { removed, reclaimed };
 }
 
