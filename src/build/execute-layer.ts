@@ -80,12 +80,29 @@ export async function buildLayer(env: LayerEnv, parent: Digest | undefined, work
     let result: StepWork | void;
     try {
       result = await work(mountDir);
-    } finally {
+    } catch (err) {
       await unmount(mountDir, { recursive: true });
       mounted = false;
+      throw err;
     }
-    if (layout.type === 'overlay' && layout.upper !== undefined) pruneUpper(layout.upper, layout.lowers, result?.pruneCandidates ?? []);
-    const layer = await writeLayer(env, layout, parent, key, tag);
+    // The step is over and nothing writes any more: the diff reads the upper directory while the unmount (a
+    // process of its own) runs, and is awaited before the snapshot is committed. Pruning changes the upper
+    // directory, which must not happen under a mounted overlay: then the unmount comes first.
+    const unmounting = unmount(mountDir, { recursive: true }).then(() => {
+      mounted = false;
+    });
+    unmounting.catch(() => {});
+    const candidates = result?.pruneCandidates ?? [];
+    let layer: CachedLayer | undefined;
+    try {
+      if (layout.type === 'overlay' && layout.upper !== undefined && candidates.length > 0) {
+        await unmounting;
+        pruneUpper(layout.upper, layout.lowers, candidates);
+      }
+      layer = await writeLayer(env, layout, parent, key, tag);
+    } finally {
+      await unmounting;
+    }
     if (layer === undefined) return { chainId: parent, layer: undefined };
     const chainId = nextChainId(parent, layer.diffId);
     try {
@@ -201,8 +218,14 @@ export function pruneUpper(upper: string, lowers: readonly string[], candidates:
     })
     .sort((a, b) => b.split('/').length - a.split('/').length);
   if (present.length === 0) return;
-  const opaque = opaqueDirs(present.map((rel) => path.join(upper, rel)));
-  for (const rel of present) {
+  // Only directories that are empty now (or will be, once the deeper ones go) are worth the xattr look.
+  const possible = present.filter((rel) => {
+    const u = path.join(upper, rel);
+    return readdirSync(u).every((n) => present.includes(rel === '' ? n : `${rel}/${n}`));
+  });
+  if (possible.length === 0) return;
+  const opaque = opaqueDirs(possible.map((rel) => path.join(upper, rel)));
+  for (const rel of possible) {
     const u = path.join(upper, rel);
     if (opaque === undefined || opaque.has(u)) continue;
     const st = lstatSync(u);

@@ -49,6 +49,7 @@ import {
 } from './execute-config.js';
 import { atStep, BuildStepError } from './execute-errors.js';
 import { prepareCopy, prepareRun, type PreparedCopy, type PreparedRun, type RunContext } from './execute-prepare.js';
+import { isDirInLayer, topLayerDir } from './execute-layer-dirs.js';
 import { BuildSession, type ExecuteDeps } from './execute-session.js';
 import type { SourceState, StepEnv } from './execute-step-env.js';
 import { createdBy } from './history.js';
@@ -480,6 +481,11 @@ class Executor {
         key = cacheKey(state.fsKey, 'WORKDIR', { dir, user });
         run = async () => {
           if (dir === '/') return { chainId: state.chainId, layer: undefined };
+          // An existing directory changes nothing: when the top layer shows it, no snapshot needs mounting.
+          if (state.chainId !== undefined && state.pendingBase === undefined) {
+            const top = topLayerDir(this.session.deps.storage, this.ns, this.session.deps.snapshotter, state.chainId);
+            if (top !== undefined && isDirInLayer(top, dir)) return { chainId: state.chainId, layer: undefined };
+          }
           await this.ensureParent(state);
           const { executeWorkdir } = await import('./execute-copy.js');
           return executeWorkdir(x, dir, user, state.chainId);
@@ -616,15 +622,20 @@ export async function executeBuild(ctx: OpContext, deps: ExecuteDeps, req: Execu
   const session = new BuildSession(deps, { ...ctx, signal: controller.signal }, progress);
   const ex = new Executor(session, req);
   ex.abort = (reason) => controller.abort(reason);
+  const t0 = Date.now();
   try {
     const target = await ex.run();
-    return await ex.finish(target);
+    ctx.log.debug('build: stages done', { ms: Date.now() - t0, executed: ex.executed });
+    const built = await ex.finish(target);
+    ctx.log.debug('build: image stored', { ms: Date.now() - t0 });
+    return built;
   } catch (err) {
     if (ctx.signal.aborted) throw canceled('build canceled', { cause: err });
     throw err;
   } finally {
     ctx.signal.removeEventListener('abort', onAbort);
     await session.close();
+    ctx.log.debug('build: session closed', { ms: Date.now() - t0 });
   }
 }
 

@@ -247,6 +247,7 @@ export async function buildImage(ctx: OpContext, deps: ExecuteDeps, options: Bui
     for (const s of options.secrets ?? []) secrets.set(s.id, readSecret(s, options.env ?? process.env, cwd));
 
     const store = storesImage(outputs);
+    ctx.log.debug('build: planned', { uptimeMs: Math.round(process.uptime() * 1000) });
     const built = await executeBuild(ctx, deps, {
       plan,
       context,

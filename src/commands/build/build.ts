@@ -109,6 +109,7 @@ export async function toBuildOptions(flags: BuildFlags, context: string, env: Re
 async function runBuild(args: { flags: BuildFlags; args: string[] }, ctx: CommandContext): Promise<number> {
   const context = args.args[0];
   if (context === undefined) throw new UsageError('"build" requires exactly 1 argument.', ['build'], { status: 1 });
+  ctx.log.debug('build: command started', { uptimeMs: Math.round(process.uptime() * 1000) });
   const options = await toBuildOptions(args.flags, context, ctx.env, ctx.cwd);
   const quiet = args.flags.quiet;
   const mode = args.flags.progress === 'auto' ? (ctx.err.isTTY ? 'tty' : 'plain') : args.flags.progress;
@@ -135,6 +136,7 @@ async function runBuild(args: { flags: BuildFlags; args: string[] }, ctx: Comman
       onProgress,
     });
     renderer?.finish();
+    ctx.log.debug('build: command done', { uptimeMs: Math.round(process.uptime() * 1000) });
     if (args.flags.iidfile !== undefined && args.flags.iidfile !== '') writeFileSync(path.resolve(ctx.cwd, args.flags.iidfile), result.id);
     if (quiet) ctx.out.line(result.id);
     return 0;
