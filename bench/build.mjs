@@ -2,7 +2,7 @@
 // Build benchmark (not a test): `nerdctl build` against `DOCKER_BUILDKIT=0 docker build` (the daemon's classic
 // builder) on the same ~6-step Dockerfile, FROM the same busybox image, in one run:
 //
-//   cold         nothing cached (image removed, build cache pruned before each run)
+//   cold         nothing cached (image removed and build cache pruned before each run; docker also --no-cache)
 //   cached       an unchanged rebuild (everything from the cache)
 //   one-file     one source file changed (COPY and RUN redo, the rest is cached)
 //
@@ -85,7 +85,7 @@ const nerdReset = () => {
   execFileSync(process.execPath, nerdctl('builder', 'prune', '-af'), { stdio: 'ignore' });
 };
 const dockerEnv = { ...process.env, DOCKER_BUILDKIT: '0' };
-const dockBuild = () => time(DOCKER, ['build', '-q', '--network', 'none', '-t', D_TAG, ctx], { env: dockerEnv });
+const dockBuild = (extra = []) => time(DOCKER, ['build', '-q', '--network', 'none', '-t', D_TAG, ...extra, ctx], { env: dockerEnv });
 const dockReset = () => {
   spawnSync(DOCKER, ['rmi', '-f', D_TAG], { stdio: 'ignore' });
   spawnSync(DOCKER, ['builder', 'prune', '-af'], { stdio: 'ignore', env: dockerEnv });
@@ -105,7 +105,8 @@ try {
     // cold
     if (dockerUp) {
       dockReset();
-      add('docker cold', dockBuild());
+      // --no-cache too: the classic builder would reuse any image chain with the same steps (another tag's).
+      add('docker cold', dockBuild(['--no-cache']));
     }
     nerdReset();
     add('nerdctl cold', nerdBuild());
