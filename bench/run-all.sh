@@ -4,3 +4,4 @@ set -e
 cd "$(dirname "$0")/.."
 node bench/pull.mjs "$@"
 node bench/run.mjs
+node bench/build.mjs
