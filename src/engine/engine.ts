@@ -32,7 +32,7 @@ export interface EngineOptions {
   /** The exit command conmon runs for container `id` (the CLI's `internal cleanup`); see containers/deps.ts. */
   readonly exitCommand?: (id: string) => readonly string[];
   /** Starts the health-check runner for a namespace when none runs (the CLI's `internal healthcheck-runner`). */
-  readonly ensureHealthRunner?: (namespace: string) => void;
+  readonly ensureHealthRunner?: (namespace: string) => void | Promise<void>;
 }
 
 export interface Engine {
@@ -97,10 +97,11 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
       return registry;
     },
     images() {
-      images ??= Promise.all([import('./images/service.js'), engine.registry()]).then(([m, reg]) =>
+      images ??= import('./images/service.js').then((m) =>
         m.createImageService({
           storage: engine.storage,
-          resolver: () => reg.resolver(),
+          // The registry client loads only when a pull or push needs it.
+          resolver: async () => (await engine.registry()).resolver(),
           snapshotter: options.snapshotter,
           ...(users !== undefined ? { users } : {}),
         }),

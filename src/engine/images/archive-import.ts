@@ -30,7 +30,7 @@ import { MediaTypes, type Descriptor } from '../remotes/types.js';
 import { ensureLabels, readBytes } from './content-util.js';
 import { createImage, unpackOptions, type CreateDeps } from './create.js';
 import { chainIds, childLabels, isIndexType, isManifestType, parseConfig, parseIndex, parseManifest, sniffMediaType, type Index } from './manifest.js';
-import { chooseUnpackTarget, finishLease, summaryOf } from './pull.js';
+import { chooseUnpackTarget, finishLease, summaryOf } from './common.js';
 import { danglingName } from './store.js';
 import type { LoadedImage, LoadOptions } from './types.js';
 import { unpackImageLayers } from './unpack.js';

@@ -13,11 +13,10 @@ import { formatReference, parseReference } from '../reference.js';
 import { MediaTypes, type Descriptor } from '../remotes/types.js';
 import { ensureLabels, storeBytes } from './content-util.js';
 import { chainIds, childLabels, configPlatform, parseConfig, type ImageConfigFile, type Manifest } from './manifest.js';
-import { summaryOf } from './pull.js';
+import { stagingRootOf, summaryOf } from './common.js';
 import { danglingName, type ImageSource, type ImageStore } from './store.js';
 import type { ImageContent } from './types.js';
 import type { LayerApplier } from './layer-worker.js';
-import { stagingRootOf } from './pull.js';
 import { unpackImageLayers, type UnpackImageOptions } from './unpack.js';
 
 /** Worker threads and staging for unpacking, when the engine provides them. */

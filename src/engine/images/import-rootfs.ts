@@ -20,7 +20,7 @@ import { MediaTypes, type Descriptor } from '../remotes/types.js';
 import { applyChanges } from './changes.js';
 import { configBytesOf, createImage, type CreateDeps } from './create.js';
 import type { ImageConfigFile } from './manifest.js';
-import { finishLease } from './pull.js';
+import { finishLease } from './common.js';
 import type { ImageContent, ImportOptions } from './types.js';
 
 /** Docker's empty container config (what `docker import` writes as `container_config`). */

@@ -47,25 +47,17 @@ import {
 import type { ImageStore, ImageSummary } from './store.js';
 import type { ImageProgressEvent, LayerStatus, PullOptions, PullResult } from './types.js';
 import type { LayerApplier } from './layer-worker.js';
+import { chooseUnpackTarget, finishLease, stagingRootOf, summaryOf } from './common.js';
 import { applyToStaging, commitStaged, layerSize, snapshotExists, unpackLayer, type StagedLayer, type UnpackLayerSpec } from './unpack.js';
 
 /** What the pipeline needs from the engine. */
 export interface PullDeps {
   readonly storage: Storage;
   readonly store: ImageStore;
-  readonly resolver: () => Resolver;
+  readonly resolver: () => Resolver | Promise<Resolver>;
   readonly defaultSnapshotter: string;
   /** Applies layers (in worker threads); default: the calling thread, one layer at a time. */
   readonly applier?: () => Promise<LayerApplier>;
-}
-
-/**
- * Where overlayfs layers are staged before their snapshot exists: inside the snapshotter's directory (same file
- * system, so a staged layer moves into its snapshot by a rename), under a name the snapshotter's own cleanup leaves
- * alone; unpack.ts removes debris of dead processes there.
- */
-export function stagingRootOf(storage: Storage, snapshotter: string): string {
-  return path.join(storage.dataRoot, 'snapshots', snapshotter, 'staging');
 }
 
 /** A platform image found under the root. */
@@ -294,15 +286,6 @@ async function platformImages(run: PullRun, root: Descriptor, options: PullOptio
   return out;
 }
 
-/** The image among `images` to unpack: the first wanted platform, else the host's, else the first. */
-export function chooseUnpackTarget<T extends { platform: Platform }>(images: readonly T[], wanted?: readonly Platform[]): T | undefined {
-  for (const w of wanted && wanted.length > 0 ? wanted : [hostPlatform()]) {
-    const hit = images.find((i) => platformMatches(w, i.platform));
-    if (hit !== undefined) return hit;
-  }
-  return images[0];
-}
-
 /** Downloads every layer of `images` and unpacks those of `target`; returns the target's per-layer sizes. */
 async function fetchLayers(
   run: PullRun,
@@ -513,22 +496,12 @@ async function fetchParallel(
   if (failure !== undefined) throw failure;
 }
 
-/** Summary cached on the record: image ID, created, sizes, platform. */
-export function summaryOf(img: { manifest: Manifest; config: ImageConfigFile; platform: Platform }, layerSizes: readonly number[] | undefined): ImageSummary {
-  return {
-    id: img.manifest.config.digest,
-    ...(img.config.created !== undefined ? { created: img.config.created } : {}),
-    ...(layerSizes !== undefined ? { size: layerSizes.reduce((a, b) => a + b, 0), layerSizes: [...layerSizes] } : {}),
-    platform: formatPlatform(img.platform),
-  };
-}
-
 /** Pulls `refText`; see the file header. */
 export async function pullImage(ctx: OpContext, deps: PullDeps, refText: string, options: PullOptions = {}): Promise<PullResult> {
   const t0 = Date.now();
   const ref = parseReference(refText);
   const name = formatReference(ref);
-  const resolver = deps.resolver();
+  const resolver = await deps.resolver();
   const emit = options.onProgress ?? (() => {});
   const { descriptor: root } = await resolver.resolve(ctx, name);
   emit({ kind: 'resolved', name, path: ref.path, tagOrDigest: ref.digest ?? ref.tag ?? 'latest', digest: root.digest });
@@ -579,29 +552,5 @@ export async function pullImage(ctx: OpContext, deps: PullDeps, refText: string,
   } finally {
     ctx.signal.removeEventListener('abort', onAbort);
     await finishLease(ctx, deps.storage, lease.id, outcome);
-  }
-}
-
-/**
- * Ends an operation's lease: deleted on success; on failure deleted and garbage collected at once so nothing
- * half-done stays; kept when canceled so that the work can resume (it expires by itself).
- */
-export async function finishLease(ctx: OpContext, storage: Storage, leaseId: string, outcome: 'ok' | 'canceled' | 'failed'): Promise<void> {
-  if (outcome === 'canceled') {
-    ctx.log.debug('keeping lease of a canceled operation for resuming', { lease: leaseId });
-    return;
-  }
-  try {
-    await storage.leases.delete(ctx, leaseId);
-  } catch (err) {
-    ctx.log.warn('failed to delete lease', { lease: leaseId, error: err });
-    return;
-  }
-  if (outcome === 'failed') {
-    try {
-      await storage.gc.collect({ log: ctx.log });
-    } catch (err) {
-      ctx.log.warn('garbage collection after a failed operation failed', { error: err });
-    }
   }
 }

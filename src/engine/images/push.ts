@@ -22,7 +22,7 @@ import { platformOfRecord } from './open.js';
 export interface PushDeps {
   readonly storage: Storage;
   readonly store: ImageStore;
-  readonly resolver: () => Resolver;
+  readonly resolver: () => Resolver | Promise<Resolver>;
 }
 
 /** Docker's error for pushing a name that has no local image. */
@@ -40,7 +40,7 @@ export async function pushImage(ctx: OpContext, deps: PushDeps, refText: string,
   if (record === undefined) throw noSuchTag(ref);
   const content = deps.storage.content;
   const emit = options.onProgress ?? (() => {});
-  const resolver = deps.resolver();
+  const resolver = await deps.resolver();
   const pusher = resolver.pusher(ctx, name);
   emit({ kind: 'push-start', repository: repositoryName(ref) });
 

@@ -14,17 +14,11 @@ import type { Storage } from '../metadata/storage.js';
 import type { OpContext } from '../op-context.js';
 import { familiarRepository, familiarString, formatReference, parseReference, parseReferenceRaw, repositoryName } from '../reference.js';
 import type { Resolver } from '../remotes/types.js';
-import { loadArchive } from './archive-import.js';
-import { saveImages } from './archive-export.js';
-import { createImage, configBytesOf, unpackOptions } from './create.js';
+import { finishLease, stagingRootOf, summaryOf } from './common.js';
 import type { LayerApplier } from './layer-worker.js';
 import { findImage, imageKey } from './find.js';
-import { importRootfs } from './import-rootfs.js';
 import { dockerInspect, historyRows, repoTags } from './inspect.js';
-import { mountImage, unmountImage } from './mount.js';
 import { openImage } from './open.js';
-import { finishLease, pullImage, summaryOf } from './pull.js';
-import { pushImage } from './push.js';
 import { createImageStore, danglingName, isDanglingName, type ImageRecord, type ImageStore } from './store.js';
 import type {
   CreateImageOptions,
@@ -50,13 +44,13 @@ import type {
   RemoveResult,
   SaveOptions,
 } from './types.js';
-import { layerSize, snapshotExists, unpackImageLayers } from './unpack.js';
+import { layerSize, snapshotExists } from './common.js';
 
 /** What the image service is made of. */
 export interface ImageServiceOptions {
   readonly storage: Storage;
   /** The registry client (created on first use). */
-  readonly resolver: () => Resolver;
+  readonly resolver: () => Resolver | Promise<Resolver>;
   /** The snapshotter unpacks go to unless told otherwise (default: the storage's). */
   readonly snapshotter?: string;
   /** Image users (containers); see {@link ImageService.setUsersProvider}. */
@@ -81,7 +75,7 @@ function displayName(name: string): string {
 
 class Images implements ImageService {
   readonly #storage: Storage;
-  readonly #resolver: () => Resolver;
+  readonly #resolver: () => Resolver | Promise<Resolver>;
   readonly #snapshotter: string;
   #users: ImageUsersProvider | undefined;
   #store: ImageStore | undefined;
@@ -178,12 +172,13 @@ class Images implements ImageService {
     if (top === undefined) throw new EngineError('invalid-argument', `image ${content.id} has no layers`);
     if (!(await snapshotExists(ctx, sn, top))) {
       await this.#leased(ctx, 'unpack', async (lctx) => {
+        const { unpackImageLayers } = await import('./unpack.js');
         const sizes = await unpackImageLayers(
           lctx,
           this.#storage.content,
           sn,
           { layers: content.manifest.layers, diffIds: content.diffIds, chainIds: content.chainIds, configDigest: content.id },
-          await unpackOptions(this.#deps, snapshotter),
+          { applier: await this.#layerApplier(), stagingRoot: stagingRootOf(this.#storage, snapshotter) },
         );
         if (content.image.summary.size === undefined) {
           this.#images.updateSummary(ctx.namespace, content.image.target.digest, summaryOf(content, sizes));
@@ -225,14 +220,14 @@ class Images implements ImageService {
   }
 
   async pull(ctx: OpContext, ref: string, options: PullOptions = {}): Promise<PullResult> {
-    const r = await pullImage(ctx, this.#deps, ref, options);
+    const r = await (await import('./pull.js')).pullImage(ctx, this.#deps, ref, options);
     const parsed = parseReferenceRaw(r.name);
     this.#emit(ctx, 'pull', familiarString(parsed), familiarRepository(parsed));
     return r;
   }
 
   async push(ctx: OpContext, ref: string, options: PushOptions = {}): Promise<PushResult> {
-    const r = await pushImage(ctx, this.#deps, ref, options);
+    const r = await (await import('./push.js')).pushImage(ctx, this.#deps, ref, options);
     const parsed = parseReferenceRaw(r.name);
     this.#emit(ctx, 'push', `${familiarRepository(parsed)}:${r.tag}`, familiarRepository(parsed));
     return r;
@@ -454,24 +449,25 @@ class Images implements ImageService {
 
   async save(ctx: OpContext, refs: readonly string[], out: Writable, options: SaveOptions = {}): Promise<void> {
     const ids = refs.map((ref) => this.#idOf(ctx, ref));
-    await saveImages(ctx, this.#deps, refs, out, options);
+    await (await import('./archive-export.js')).saveImages(ctx, this.#deps, refs, out, options);
     for (const id of ids) if (id !== undefined) this.#emit(ctx, 'save', id, id);
   }
 
   async load(ctx: OpContext, input: Readable, options: LoadOptions = {}): Promise<LoadedImage[]> {
-    const loaded = await loadArchive(ctx, this.#deps, input, options);
+    const loaded = await (await import('./archive-import.js')).loadArchive(ctx, this.#deps, input, options);
     for (const l of loaded) this.#emit(ctx, 'load', l.id, l.id);
     return loaded;
   }
 
   async import(ctx: OpContext, input: Readable, options: ImportOptions = {}): Promise<Image> {
-    const image = (await importRootfs(ctx, this.#deps, input, options)).image;
+    const image = (await (await import('./import-rootfs.js')).importRootfs(ctx, this.#deps, input, options)).image;
     const id = image.summary.id ?? image.target.digest;
     this.#emit(ctx, 'import', id, id);
     return image;
   }
 
   async create(ctx: OpContext, options: CreateImageOptions): Promise<ImageContent> {
+    const { createImage, configBytesOf } = await import('./create.js');
     const run = (lctx: OpContext) =>
       createImage(lctx, this.#deps, {
         names: options.name !== undefined ? [options.name] : [],
@@ -489,12 +485,12 @@ class Images implements ImageService {
   async mount(ctx: OpContext, ref: string, dir: string, options: MountImageOptions = {}): Promise<void> {
     const content = await this.open(ctx, await this.get(ctx, ref), options.platform !== undefined ? { platform: options.platform } : {});
     const { chainId } = await this.unpack(ctx, content);
-    await mountImage(ctx, this.#storage, this.#storage.snapshotterFor(this.#snapshotter), chainId, dir, { rw: options.rw === true, content });
+    await (await import('./mount.js')).mountImage(ctx, this.#storage, this.#storage.snapshotterFor(this.#snapshotter), chainId, dir, { rw: options.rw === true, content });
   }
 
   async unmount(ctx: OpContext, dir: string): Promise<void> {
     const names = [...new Set([this.#snapshotter, 'overlayfs', 'native'])];
-    await unmountImage(ctx, this.#storage, names.map((n) => this.#storage.snapshotterFor(n)), dir);
+    await (await import('./mount.js')).unmountImage(ctx, this.#storage, names.map((n) => this.#storage.snapshotterFor(n)), dir);
   }
 }
 

@@ -17,13 +17,16 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Digest } from '../digest.js';
 import { hasCode, internal, invalidArgument, isErrno } from '../errdefs.js';
-import { GC, Nerdctl } from '../labels.js';
+import { GC } from '../labels.js';
 import type { ContentStore } from '../content/types.js';
 import { mountLayout } from '../mount/mount.js';
 import type { OpContext } from '../op-context.js';
 import type { Snapshotter } from '../snapshots/types.js';
 import { applyLayerStream, type LayerApplyResult } from './layer-apply.js';
+import { LAYER_SIZE_LABEL, layerSize, snapshotExists } from './common.js';
 import type { LayerApplier } from './layer-worker.js';
+
+export { LAYER_SIZE_LABEL, layerSize, snapshotExists };
 
 /** One layer to unpack. */
 export interface UnpackLayerSpec {
@@ -54,33 +57,6 @@ export interface UnpackLayerResult {
   readonly applied: boolean;
   /** The layer's size as Docker counts it (regular files and symlinks, hard links once). */
   readonly size: number | undefined;
-}
-
-/** The label on a committed layer snapshot holding its size (see {@link LayerSizeCounter}). */
-export const LAYER_SIZE_LABEL = Nerdctl.layerSize;
-
-/** True when the snapshotter has `name` committed. */
-export async function snapshotExists(ctx: OpContext, sn: Snapshotter, name: string): Promise<boolean> {
-  try {
-    const info = await sn.stat(ctx, name);
-    return info.kind === 'committed';
-  } catch (err) {
-    if (hasCode(err, 'not-found')) return false;
-    throw err;
-  }
-}
-
-/** The recorded size of a committed layer snapshot: its label, else its disk usage. */
-export async function layerSize(ctx: OpContext, sn: Snapshotter, chainId: string): Promise<number | undefined> {
-  try {
-    const info = await sn.stat(ctx, chainId);
-    const v = Number(info.labels[LAYER_SIZE_LABEL]);
-    if (Number.isSafeInteger(v) && v >= 0) return v;
-    return (await sn.usage(ctx, chainId)).size;
-  } catch (err) {
-    if (hasCode(err, 'not-found')) return undefined;
-    throw err;
-  }
 }
 
 /**
