@@ -151,17 +151,28 @@ export const statsCommand = defineCommand({
       ctx.out.write(render(list, await sampleAll(list)));
       return;
     }
-    await streamStats(ctx, async () => {
+    return streamStats(ctx, async () => {
       list = await targets();
       return render(list, await sampleAll(list));
     });
   },
 });
 
-async function streamStats(ctx: CommandContext, frame: () => Promise<string>): Promise<void> {
-  for (;;) {
-    await sleep(SAMPLE_INTERVAL_MS, ctx.signal);
-    const text = await frame();
-    ctx.out.write(CLEAR_SCREEN + text);
+/** Redraws every second until interrupted; a reader that goes away (`stats | head`) ends it quietly (141). */
+async function streamStats(ctx: CommandContext, frame: () => Promise<string>): Promise<number> {
+  let closed = false;
+  const onError = () => {
+    closed = true;
+  };
+  ctx.out.stream.on('error', onError);
+  try {
+    for (;;) {
+      await sleep(SAMPLE_INTERVAL_MS, ctx.signal);
+      if (closed) return 141;
+      const text = await frame();
+      ctx.out.write(CLEAR_SCREEN + text);
+    }
+  } finally {
+    ctx.out.stream.off('error', onError);
   }
 }

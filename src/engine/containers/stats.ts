@@ -6,6 +6,7 @@
  *
  * Errors: not-found (subject container) when the record itself is gone.
  */
+import { totalmem } from 'node:os';
 import { hasCode, notFound } from '../errdefs.js';
 import type { OpContext } from '../op-context.js';
 import { cpuPercent, type TaskMetrics } from '../tasks/metrics.js';
@@ -56,6 +57,8 @@ export interface StatsFigures {
 export function statsFigures(current: TaskMetrics | undefined, previous: TaskMetrics | undefined): StatsFigures | undefined {
   if (!current) return undefined;
   const m = current.memory;
+  // Docker's daemon reports at most the host's memory as the limit.
+  const memoryLimit = Math.min(m.limit, totalmem());
   const memoryUsage = m.inactiveFile < m.usage ? m.usage - m.inactiveFile : m.usage;
   let networkRx = 0;
   let networkTx = 0;
@@ -66,8 +69,8 @@ export function statsFigures(current: TaskMetrics | undefined, previous: TaskMet
   return {
     cpuPercent: previous ? cpuPercent(previous.cpu, current.cpu) : 0,
     memoryUsage,
-    memoryLimit: m.limit,
-    memoryPercent: m.limit > 0 ? (memoryUsage / m.limit) * 100 : 0,
+    memoryLimit,
+    memoryPercent: memoryLimit > 0 ? (memoryUsage / memoryLimit) * 100 : 0,
     networkRx,
     networkTx,
     blockRead: current.blkio.readBytes,

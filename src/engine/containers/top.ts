@@ -6,6 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { failedPrecondition, invalidArgument, unavailable } from '../errdefs.js';
+import { emitContainerEvent } from '../events/emit.js';
 import type { OpContext } from '../op-context.js';
 import { filterPsOutput, type TopResult } from '../tasks/top.js';
 import type { ContainerServiceImpl } from './service.js';
@@ -47,5 +48,7 @@ export async function containerTop(svc: ContainerServiceImpl, ctx: OpContext, re
   const out = await runPs(args.split(' '), ctx.signal);
   const titles = (out.split('\n')[0] ?? '').trim().split(/\s+/);
   if (!titles.includes('PID')) throw failedPrecondition("Couldn't find PID field in ps output");
-  return filterPsOutput(out, pids);
+  const result = filterPsOutput(out, pids);
+  emitContainerEvent(svc.deps.storage.db, ctx, rec, 'top');
+  return result;
 }

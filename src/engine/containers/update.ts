@@ -17,6 +17,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { conflict, invalidArgument, wrap } from '../errdefs.js';
+import { emitContainerEvent } from '../events/emit.js';
 import { readHostFacts } from '../oci/host.js';
 import type { Resources } from '../oci/types.js';
 import { parseUintList } from '../oci/units.js';
@@ -287,6 +288,7 @@ export async function updateContainer(
       options: { ...rec.config.options, resources: plan.resources },
       restartPolicy: plan.restartPolicy,
     });
+    emitContainerEvent(d.storage.db, ctx, rec, 'update');
     return { warnings: plan.warnings };
   });
 }
