@@ -106,13 +106,42 @@ class PullRun {
   /** Set when anything was written (a blob, a snapshot). */
   changed = false;
   readonly started = Date.now();
+  /** The first failure of any layer task; the others are stopped (canceled) and not reported. */
+  firstError: unknown;
+  readonly #abort: (reason: unknown) => void;
 
-  constructor(ctx: OpContext, deps: PullDeps, fetcher: Fetcher, ref: Reference, emit: (e: ImageProgressEvent) => void) {
+  constructor(
+    ctx: OpContext,
+    deps: PullDeps,
+    fetcher: Fetcher,
+    ref: Reference,
+    emit: (e: ImageProgressEvent) => void,
+    abort: (reason: unknown) => void,
+  ) {
     this.ctx = ctx;
     this.deps = deps;
     this.fetcher = fetcher;
     this.ref = ref;
     this.emit = emit;
+    this.#abort = abort;
+  }
+
+  /** Runs a layer task; the first one to fail stops all others. */
+  track<T>(task: Promise<T>): Promise<T> {
+    return task.catch((err: unknown) => {
+      if (this.firstError === undefined) {
+        this.firstError = err;
+        this.#abort(err);
+      }
+      throw err;
+    });
+  }
+
+  /** The error to report for a set of settled tasks: the first failure in time. */
+  failureOf(results: readonly PromiseSettledResult<unknown>[]): unknown {
+    const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (rejected === undefined) return undefined;
+    return this.firstError ?? rejected.reason;
   }
 
   get content() {
@@ -394,9 +423,9 @@ async function fetchLayers(
     });
   }
   // Wait for everything to stop before reporting the first failure (the caller cleans up after us).
-  const results = await Promise.allSettled(tasks);
-  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed !== undefined) throw failed.reason;
+  const results = await Promise.allSettled(tasks.map((t) => run.track(t)));
+  const failure = run.failureOf(results);
+  if (failure !== undefined) throw failure;
   return sizes;
 }
 
@@ -469,8 +498,8 @@ async function fetchParallel(
     return { kind: 'staged', staged };
   });
   // Settle everything first, so that no download or worker is left running when an error is reported.
-  const settled = await Promise.allSettled(outcomes);
-  let failure: unknown = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected')?.reason;
+  const settled = await Promise.allSettled(outcomes.map((o) => run.track(o)));
+  let failure: unknown = run.failureOf(settled);
   for (let i = 0; i < specs.length; i++) {
     const r = settled[i]!;
     if (r.status !== 'fulfilled') continue;
@@ -516,7 +545,7 @@ export async function pullImage(ctx: OpContext, deps: PullDeps, refText: string,
     labels: { 'nerdctl/lease.purpose': `pull ${name}`.slice(0, 200) },
   });
   const lctx: OpContext = { ...ctx, lease: lease.id, signal: controller.signal };
-  const run = new PullRun(lctx, deps, resolver.fetcher(lctx, name), ref, emit);
+  const run = new PullRun(lctx, deps, resolver.fetcher(lctx, name), ref, emit, (reason) => controller.abort(reason));
   let outcome: 'ok' | 'canceled' | 'failed' = 'failed';
   try {
     const images = await platformImages(run, root, options);
@@ -547,7 +576,8 @@ export async function pullImage(ctx: OpContext, deps: PullDeps, refText: string,
     const upToDate = existing !== undefined && existing.target.digest === root.digest && !run.changed;
     return { image: put.record, name, digest: root.digest, status: upToDate ? 'up-to-date' : 'downloaded' };
   } catch (err) {
-    if (hasCode(err, 'canceled') || ctx.signal.aborted) outcome = 'canceled';
+    // Only the user's cancel keeps the lease for a resume; a failure that stopped the other downloads is a failure.
+    if (ctx.signal.aborted) outcome = 'canceled';
     throw err;
   } finally {
     ctx.signal.removeEventListener('abort', onAbort);
