@@ -81,6 +81,10 @@ export interface ExecuteRequest {
   store: boolean;
   /** An output reads the root filesystem (its snapshot must exist even when nothing ran). */
   needRootfs?: boolean;
+  /** `--cache-from`: images whose inline cache metadata seeds the cache. */
+  cacheFrom?: readonly string[];
+  /** Write inline cache metadata into the image config (`--build-arg BUILDKIT_INLINE_CACHE=1`). */
+  inlineCache?: boolean;
 }
 
 /** The image a build produced. */
@@ -115,6 +119,23 @@ interface StageState {
   created: Date | undefined;
   /** An image base whose layers may still need unpacking before the first executed step. */
   pendingBase?: ImageContent;
+  /** The steps so far, for inline cache metadata (`BUILDKIT_INLINE_CACHE=1`). */
+  inline: InlineCacheEntry[];
+}
+
+/** The image config field holding inline cache metadata (our own format; BuildKit's key is not reused). */
+export const INLINE_CACHE_FIELD = 'nerdctl.build.cache.v1';
+
+/**
+ * One step of the target stage as inline cache metadata: its cache key, how many layers the image had after it,
+ * when it first ran, and (a layer step) the layer's size; `meta` for metadata-only steps.
+ */
+export interface InlineCacheEntry {
+  key: string;
+  layers: number;
+  created: string;
+  bytes?: number;
+  meta?: boolean;
 }
 
 /** The vertex name prefix: `[name k/n] ` (the name only for multi-stage Dockerfiles). */
@@ -315,6 +336,7 @@ class Executor {
         layers: [...parent.layers],
         created: parent.created,
         ...(parent.pendingBase !== undefined ? { pendingBase: parent.pendingBase } : {}),
+        inline: [...parent.inline],
       };
     } else if (stage.base.kind === 'scratch') {
       const platform = this.req.platform;
@@ -329,6 +351,7 @@ class Executor {
         diffIds: [],
         layers: [],
         created: undefined,
+        inline: [],
       };
     } else {
       this.checkPlatform(stage);
@@ -345,6 +368,7 @@ class Executor {
         layers: content.manifest.layers.map((l) => ({ mediaType: l.mediaType, digest: l.digest, size: l.size })),
         created: content.config.created !== undefined ? new Date(content.config.created) : undefined,
         pendingBase: content,
+        inline: [],
       };
       fromVertex = { name: `FROM ${this.displayRef(stage.baseName)}`, cached: true };
       const triggers = content.config.config?.OnBuild ?? [];
@@ -429,6 +453,7 @@ class Executor {
     }
     addHistory(state.config, { createdBy: text, created, emptyLayer: true });
     if (state.created === undefined || created > state.created) state.created = created;
+    state.inline.push({ key: state.stepKey, layers: state.diffIds.length, created: created.toISOString(), meta: true });
   }
 
   private stepEnv(vertex: number, line: number): StepEnv {
@@ -528,6 +553,7 @@ class Executor {
       }
       state.fsKey = key;
       state.stepKey = cacheKey(state.stepKey, 'fs', key);
+      state.inline.push({ key, layers: state.diffIds.length, created: created.toISOString(), ...(layer !== undefined ? { bytes: layer.bytes } : {}) });
       if (historyText !== undefined) addHistory(state.config, { createdBy: historyText, created, emptyLayer: layer === undefined });
       if (state.created === undefined || created > state.created) state.created = created;
     } catch (err) {
@@ -543,6 +569,52 @@ class Executor {
     if (state.pendingBase !== undefined) await this.ensureUnpacked(state.pendingBase);
   }
 
+  /**
+   * `--cache-from`: turns the inline cache metadata of image `ref` (local, else pulled) into cache records that
+   * point at its layers, so matching steps of this build are reused. An image without metadata, or one that
+   * cannot be found, only gives a warning, as BuildKit does.
+   */
+  async importCache(ref: string): Promise<void> {
+    let content: ImageContent;
+    try {
+      content = await this.image(ref, undefined);
+    } catch (err) {
+      this.progress.warn(`--cache-from ${ref}: ${err instanceof Error ? err.message : String(err)}`);
+      return;
+    }
+    const entries = content.config[INLINE_CACHE_FIELD];
+    if (!Array.isArray(entries)) {
+      this.progress.warn(`--cache-from ${ref}: the image has no inline cache metadata (build it with --build-arg BUILDKIT_INLINE_CACHE=1)`);
+      return;
+    }
+    await this.ensureUnpacked(content);
+    const chains = content.chainIds;
+    const cache = this.session.deps.cache;
+    const records: Omit<CacheRecord, 'lastUsedAt'>[] = [];
+    for (const raw of entries as InlineCacheEntry[]) {
+      if (typeof raw?.key !== 'string' || typeof raw.layers !== 'number' || raw.layers > content.diffIds.length || raw.layers < 0) continue;
+      const created = new Date(raw.created);
+      if (Number.isNaN(created.getTime()) || cache.get(this.ns, raw.key) !== undefined) continue;
+      if (raw.meta === true) {
+        records.push({ key: raw.key, kind: 'meta', description: `imported from ${ref}`, createdAt: created });
+      } else {
+        const i = raw.layers - 1;
+        // A step that made a layer has its size recorded; its layer is the last one counted.
+        const l = raw.bytes !== undefined && i >= 0 ? content.manifest.layers[i] : undefined;
+        records.push({
+          key: raw.key,
+          kind: 'fs',
+          snapshotter: this.session.deps.snapshotter,
+          ...(i >= 0 ? { chainId: chains[i]! } : {}),
+          ...(l !== undefined ? { layer: { digest: l.digest, size: l.size, mediaType: l.mediaType, diffId: content.diffIds[i]!, bytes: raw.bytes ?? 0 } } : {}),
+          description: `imported from ${ref}`,
+          createdAt: created,
+        });
+      }
+    }
+    cache.put(this.ns, records);
+  }
+
   // ---------------------------------------------------------------------------------------------------------
   // The image
 
@@ -552,6 +624,7 @@ class Executor {
     const ctx = this.session.ctx;
     const created = target.created ?? new Date();
     const config = configFile(target.config, { diffIds: target.diffIds, created, extraLabels: this.req.labels });
+    if (this.req.inlineCache === true) config[INLINE_CACHE_FIELD] = target.inline;
     const configBytes = Buffer.from(JSON.stringify(config));
     const format = manifestFormat(target.layers);
     const layers = layersFor(format, target.layers);
@@ -624,6 +697,7 @@ export async function executeBuild(ctx: OpContext, deps: ExecuteDeps, req: Execu
   ex.abort = (reason) => controller.abort(reason);
   const t0 = Date.now();
   try {
+    for (const ref of req.cacheFrom ?? []) await ex.importCache(ref);
     const target = await ex.run();
     ctx.log.debug('build: stages done', { ms: Date.now() - t0, executed: ex.executed });
     const built = await ex.finish(target);

@@ -73,6 +73,11 @@ export interface BuildImageOptions {
   noCacheFilter?: readonly string[];
   /** Re-resolve base images from their registry. */
   pull?: boolean;
+  /**
+   * `--cache-from`: images (local, else pulled) whose inline cache metadata seeds the cache. Such images are built
+   * with `--build-arg BUILDKIT_INLINE_CACHE=1`, as with BuildKit.
+   */
+  cacheFrom?: readonly string[];
   /** `--label`: added to the image config's labels. */
   labels?: Readonly<Record<string, string>>;
   /** `--network`: `default` (the default bridge network), `none` or `host`. */
@@ -261,6 +266,8 @@ export async function buildImage(ctx: OpContext, deps: ExecuteDeps, options: Bui
       platform,
       store,
       needRootfs: needsRootfs(outputs),
+      cacheFrom: options.cacheFrom ?? [],
+      inlineCache: /^(1|true)$/i.test(buildArgs.get('BUILDKIT_INLINE_CACHE') ?? ''),
     }, progress);
 
     const exportName = store ? 'exporting to image' : 'exporting to client';

@@ -3,7 +3,7 @@
  * 127.0.0.1) and pulled back into a fresh data root, it runs with the expected output; and a build in that fresh
  * data root that starts FROM it pulls it through FROM.
  */
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasRegistryBinary, startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { makeCtrEnv, type CtrEnv } from '../containers/helpers.js';
@@ -56,6 +56,30 @@ describe.skipIf(!canRunContainers || !hasRegistryBinary())('built images through
       expect(b.stderr).toContain(`[internal] load metadata for ${ref}`);
       const out = await other.run(['run', '--rm', '--network', 'none', 'child', 'cat', '/msg.txt']);
       expect(out.stdout).toBe('from the context\nbuilt at step 3\nchild\n');
+    } finally {
+      expect(await other.cleanup()).toEqual([]);
+    }
+  });
+
+  it('--cache-from an image built with inline cache metadata reuses its steps in a fresh data root', async () => {
+    const ref = `${registry.host}/built/cached:v1`;
+    const d = writeContext({ Dockerfile: 'FROM busybox\nCOPY a.txt /a\nRUN cat /a > /b\nENV E=1\nWORKDIR /w\n', 'a.txt': 'a\n' });
+    dirs.push(d);
+    const built = await builder.build(['-q', '--build-arg', 'BUILDKIT_INLINE_CACHE=1', '-t', ref, d]);
+    expect(built.code, built.stderr).toBe(0);
+    expect((await builder.run(['push', ref])).code).toBe(0);
+    const other = await makeCtrEnv();
+    try {
+      const r = await other.run(['build', '--progress', 'plain', '--build-arg', 'BUILDKIT_INLINE_CACHE=1', '--cache-from', ref, '--iidfile', `${d}/iid`, d], {
+        timeoutMs: 240_000,
+      });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/\[2\/4\] COPY a.txt \/a\n#\d+ CACHED/);
+      expect(r.stderr).toMatch(/\[3\/4\] RUN cat \/a > \/b\n#\d+ CACHED/);
+      expect(readFileSync(`${d}/iid`, 'utf8')).toBe(built.stdout.trim());
+      // Without metadata: a warning, and the build goes on.
+      const plain = await other.run(['build', '-q', '--cache-from', 'busybox', d], { timeoutMs: 240_000 });
+      expect(plain.code, plain.stderr).toBe(0);
     } finally {
       expect(await other.cleanup()).toEqual([]);
     }

@@ -98,6 +98,7 @@ export async function toBuildOptions(flags: BuildFlags, context: string, env: Re
     noCache: flags['no-cache'],
     noCacheFilter: flags['no-cache-filter'] ?? [],
     pull: flags.pull,
+    cacheFrom: (flags['cache-from'] ?? []).map((v) => v.replace(/^type=registry,ref=/, '')),
     labels: parseLabels(flags.label ?? []),
     network: flags.network,
     secrets: (flags.secret ?? []).map(parseSecret),
