@@ -194,6 +194,8 @@ export interface LayerApplier {
   apply(input: AsyncIterable<Buffer>, target: string, opts: LayerApplyOptions): Promise<LayerApplyResult>;
   /** How many layers may usefully be applied at once. */
   readonly parallelism: number;
+  /** Starts the worker threads now (they take a moment to load), so that the first layer does not wait. */
+  warm(): void;
   /** Stops the workers. */
   close(): Promise<void>;
 }
@@ -206,7 +208,7 @@ export interface LayerApplierOptions {
 }
 
 function inThread(): LayerApplier {
-  return { apply: (input, target, opts) => applyLayerStream(input, target, opts), parallelism: 1, close: async () => {} };
+  return { apply: (input, target, opts) => applyLayerStream(input, target, opts), parallelism: 1, warm() {}, close: async () => {} };
 }
 
 /** Creates a layer applier. Cheap: threads start on first use. */
@@ -220,23 +222,24 @@ export function createLayerApplier(options: LayerApplierOptions = {}): LayerAppl
   let broken = false;
   const fallback = inThread();
 
+  const spawnThread = (): LayerThread | undefined => {
+    try {
+      const w = new Worker(`import(${JSON.stringify(import.meta.url)})`, { eval: true, workerData: { [MARK]: true } });
+      w.unref();
+      const lt = new LayerThread(w);
+      all.push(lt);
+      return lt;
+    } catch (err) {
+      options.log?.debug('layer workers unavailable, applying in this thread', { error: err });
+      broken = true;
+      return undefined;
+    }
+  };
   const acquire = async (): Promise<LayerThread | undefined> => {
     if (broken) return undefined;
     const t = idle.pop();
     if (t !== undefined) return t;
-    if (all.length < threads) {
-      try {
-        const w = new Worker(`import(${JSON.stringify(import.meta.url)})`, { eval: true, workerData: { [MARK]: true } });
-        w.unref();
-        const lt = new LayerThread(w);
-        all.push(lt);
-        return lt;
-      } catch (err) {
-        options.log?.debug('layer workers unavailable, applying in this thread', { error: err });
-        broken = true;
-        return undefined;
-      }
-    }
+    if (all.length < threads) return spawnThread();
     return new Promise((r) => waiting.push(r));
   };
   const releaseThread = (t: LayerThread) => {
@@ -247,6 +250,12 @@ export function createLayerApplier(options: LayerApplierOptions = {}): LayerAppl
 
   return {
     parallelism: threads,
+    warm() {
+      while (!broken && all.length < threads) {
+        const t = spawnThread();
+        if (t !== undefined) idle.push(t);
+      }
+    },
     async apply(input, target, opts) {
       const t = await acquire();
       if (t === undefined) return fallback.apply(input, target, opts);

@@ -537,6 +537,8 @@ export async function pullImage(ctx: OpContext, deps: PullDeps, refText: string,
   ctx.log.debug('pull: resolved', { name, digest: root.digest, ms: Date.now() - t0 });
 
   const existing = deps.store.get(ctx.namespace, name);
+  // Worker threads load while manifests and configs are fetched.
+  if (options.unpack !== false) void deps.applier?.().then((a) => a.warm(), () => {});
   const controller = new AbortController();
   const onAbort = () => controller.abort(ctx.signal.reason);
   ctx.signal.addEventListener('abort', onAbort, { once: true });
