@@ -77,6 +77,9 @@ describe.skipIf(!canRunContainers)('nerdctl build', () => {
     ['only ARGs', 'ARG A=1\n', {}, 'Error: Dockerfile: dockerfile contains no stages to build'],
     ['an unknown USER', 'FROM busybox\nUSER nosuch\nRUN true\n', {}, /^Error: Dockerfile:3: .*nosuch/],
     ['an unknown --chown user', 'FROM busybox\nCOPY --chown=nosuch f /f\n', { f: 'f' }, /^Error: Dockerfile:2: .*no such user: nosuch/],
+    ['a required variable that is unset', 'FROM busybox\nARG V\nENV X="${V:?must be set}"\n', {}, /^Error: Dockerfile:3: .*V: must be set$/],
+    ['COPY --from a stage defined later', 'FROM busybox AS a\nCOPY --from=b /x /x\nFROM busybox AS b\nFROM a\n', {}, /^Error: Dockerfile:2: .*needs to be defined before/],
+    ['a corrupt archive for ADD', 'FROM busybox\nADD bad.tar.gz /x/\n', { 'bad.tar.gz': Buffer.from([0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, 0, 3, 1, 2, 3]) }, /^Error: Dockerfile:2: .*bad\.tar\.gz/],
   ])('%s fails with one line naming the line', async (_what, dockerfile, files, want) => {
     const d = ctx({ Dockerfile: dockerfile, ...files });
     const r = await env.build([d]);
@@ -102,6 +105,29 @@ describe.skipIf(!canRunContainers)('nerdctl build', () => {
     const noargs = await env.run(['build']);
     expect(noargs.code).toBe(1);
     expect(noargs.stderr).toContain('"nerdctl build" requires exactly 1 argument.');
+  });
+
+  it.concurrent('never writes outside the image, whatever symlinks the image holds', async () => {
+    const marker = `nerdctl-escape-${process.pid}-${Date.now()}`;
+    const d = ctx({
+      Dockerfile:
+        'FROM busybox\nENV SRC=f.txt\n' +
+        'RUN mkdir -p /deep/a/b && ln -s /tmp /abs && ln -s ../../../../../../../tmp /deep/a/b/rel && ln -s /nonexistent/dir /dangling\n' +
+        `COPY $SRC /abs/${marker}-1\nCOPY f.txt /deep/a/b/rel/${marker}-2\nCOPY dir /abs/\nADD t.tar /deep/a/b/rel/\n`,
+      'f.txt': 'f\n',
+      'dir/inner.txt': 'inner\n',
+      't.tar': execFileSync('tar', ['-cf', '-', '-C', ctx({ [`${marker}-3`]: 'tar\n' }), `${marker}-3`]),
+    });
+    const r = await env.build(['-t', 'confined', d]);
+    expect(r.code, r.stderr).toBe(0);
+    for (const n of [1, 2, 3]) expect(existsSync(`/tmp/${marker}-${n}`)).toBe(false);
+    expect(existsSync('/tmp/inner.txt') && readFileSync('/tmp/inner.txt', 'utf8') === 'inner\n').toBe(false);
+    await env.withRootfs('confined', (root) => {
+      expect(readFileSync(path.join(root, 'tmp', `${marker}-1`), 'utf8')).toBe('f\n');
+      expect(readFileSync(path.join(root, 'tmp', `${marker}-2`), 'utf8')).toBe('f\n');
+      expect(readFileSync(path.join(root, 'tmp', `${marker}-3`), 'utf8')).toBe('tar\n');
+      expect(readFileSync(path.join(root, 'tmp/inner.txt'), 'utf8')).toBe('inner\n');
+    });
   });
 
   it.concurrent('invalid JSON after [ falls back to shell form and fails when run', async () => {
