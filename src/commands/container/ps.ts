@@ -5,6 +5,7 @@
  */
 import { defineCommand } from '../_lib/spec.js';
 import { PS_HEADERS } from './ps-headers.js';
+import type { PsRow } from './ps-rows.js';
 
 export const psCommand = defineCommand({
   name: 'ls',
@@ -22,28 +23,37 @@ export const psCommand = defineCommand({
   },
   args: { max: 0 },
   async handler({ flags }, ctx) {
-    const [{ FilterArgs }, { formatListing, IGNORING_CUSTOM_FORMAT_WARNING, listingFieldsUsed }, { PS_DEFAULT_FORMAT, psRow }, { filterContainers, refreshUnknown }] =
-      await Promise.all([import('../_lib/filter.js'), import('../_lib/format.js'), import('./ps-rows.js'), import('./ps-data.js')]);
-    const filters = FilterArgs.parse(flags.filter, { commandPath: ['ps'] });
     const format = flags.format ?? '';
-    if (flags.quiet && format !== '' && format !== 'table') ctx.err.line(IGNORING_CUSTOM_FORMAT_WARNING);
+    // Docker's default table (or -q) is rendered directly; templates (and their parser) load only for --format.
+    const plain = format === '' || format === 'table' || flags.quiet;
+    const [{ psRow, PS_DEFAULT_FORMAT }, { filterContainers, refreshUnknown }, { quickListContainers }, { resolve }] = await Promise.all([
+      import('./ps-rows.js'),
+      import('./ps-data.js'),
+      import('../../engine/containers/list.js'),
+      import('node:path'),
+    ]);
+    const fmt = plain ? undefined : await import('../_lib/format.js');
+    if (flags.quiet && format !== '' && format !== 'table') {
+      ctx.err.line((await import('../_lib/format.js')).IGNORING_CUSTOM_FORMAT_WARNING);
+    }
     const defaultFormat = flags.size ? `${PS_DEFAULT_FORMAT}\t{{.Size}}` : PS_DEFAULT_FORMAT;
     const listing = { format, quiet: flags.quiet, defaultFormat, quietOverridesFormat: true } as const;
-    const used = listingFieldsUsed(listing);
-    const wantSize = flags.size || used.has('Size') || format === 'json' || (format.startsWith('table') === false && /\{\{\s*json\s+\.\s*\}\}/.test(format));
+    const used = fmt ? fmt.listingFieldsUsed(listing) : new Set<string>();
+    const wantSize = !flags.quiet && (flags.size || used.has('Size') || format === 'json' || /\{\{\s*json\s+\.\s*\}\}/.test(format));
 
-    const { quickListContainers } = await import('../../engine/containers/list.js');
-    const { resolve } = await import('node:path');
     const q = quickListContainers({ dataRoot: resolve(ctx.cwd, ctx.globals.dataRoot), stateRoot: ctx.globals.stateRoot, namespace: ctx.globals.namespace });
     let all = await refreshUnknown(ctx, q.containers, q.unknown);
-    all = filterContainers(all, filters);
+    if (flags.filter.length > 0) {
+      const { FilterArgs } = await import('../_lib/filter.js');
+      all = filterContainers(all, FilterArgs.parse(flags.filter, { commandPath: ['ps'] }));
+    }
     let last = flags.last;
     if (flags.latest) last = 1;
     if (last > 0) all = all.slice(0, last);
     else if (!flags.all && last < 0) all = all.filter((c) => c.state.status === 'running' || c.state.status === 'paused' || c.state.status === 'restarting');
 
     let sizes = new Map<string, { rw: number; rootFs: number }>();
-    if (wantSize && !flags.quiet && all.length > 0) {
+    if (wantSize && all.length > 0) {
       const svc = await (await ctx.engine()).containers();
       sizes = new Map(
         await Promise.all(all.map(async (c) => [c.id, await svc.size(ctx.op(), c.id).catch(() => ({ rw: 0, rootFs: 0 }))] as const)),
@@ -56,13 +66,18 @@ export const psCommand = defineCommand({
       Object.defineProperty(row, 'Label', { enumerable: false, value: (k: unknown) => c.labels[String(k)] ?? '' });
       return row;
     });
-    ctx.out.write(
-      formatListing(rows, {
-        ...listing,
-        headers: PS_HEADERS,
-        quietField: (r) => r.ID,
-      }),
-    );
+    if (flags.quiet) {
+      ctx.out.write(rows.map((r) => `${r.ID}\n`).join(''));
+      return;
+    }
+    if (!fmt) {
+      const { tabwrite } = await import('../../util/tabwriter.js');
+      const cols: (keyof PsRow)[] = ['ID', 'Image', 'Command', 'RunningFor', 'Status', 'Ports', 'Names', ...(flags.size ? (['Size'] as const) : [])];
+      const lines = [cols.map((c) => PS_HEADERS[c]).join('\t'), ...rows.map((r) => cols.map((c) => r[c]).join('\t'))];
+      ctx.out.write(tabwrite(`${lines.join('\n')}\n`));
+      return;
+    }
+    ctx.out.write(fmt.formatListing(rows, { ...listing, headers: PS_HEADERS, quietField: (r) => r.ID }));
   },
 });
 

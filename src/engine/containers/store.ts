@@ -28,7 +28,6 @@
  * grows. State changes go through {@link ContainerStore.updateState} inside one write transaction.
  */
 import { conflict, invalidArgument, notFound } from '../errdefs.js';
-import { gcRootsView } from '../metadata/gc.js';
 import { parseLabels, type MetadataDb, type Schema } from '../metadata/db.js';
 import { ensureNamespace, namespacesSchema } from '../metadata/namespaces.js';
 import { isOwnerAlive } from '../metadata/owner.js';
@@ -59,12 +58,12 @@ export const containersSchema: Schema = {
        PRIMARY KEY (namespace, id),
        UNIQUE (namespace, name)
      ) WITHOUT ROWID;
-     ${gcRootsView(
-       'containers',
-       `SELECT namespace, 'snapshots/' || snapshotter AS type, snapshot_key AS id FROM containers
-        UNION ALL SELECT namespace, 'content' AS type, image_id AS id FROM containers
-        UNION ALL SELECT namespace, 'content' AS type, image_manifest AS id FROM containers WHERE image_manifest IS NOT NULL`,
-     )};`,
+     CREATE VIEW gc_roots_containers AS
+       SELECT namespace, 'snapshots/' || snapshotter AS type, snapshot_key AS id FROM containers
+       UNION ALL SELECT namespace, 'content' AS type, image_id AS id FROM containers
+       UNION ALL SELECT namespace, 'content' AS type, image_manifest AS id FROM containers WHERE image_manifest IS NOT NULL;`,
+    // The view is written out rather than made with metadata/gc.ts's gcRootsView (same SQL): importing gc.ts would
+    // load the whole collector into `ps`, which needs only this store.
   ],
 };
 

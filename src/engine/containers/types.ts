@@ -237,7 +237,7 @@ export interface ContainerConfig {
   readonly stdinOnce: boolean;
   /** The merged healthcheck (image + flags); absent or `['NONE']` = none. */
   readonly healthcheck?: HealthConfig;
-  /** Image labels (Config.Labels are image labels overlaid by the user's). */
+  /** The OCI runtime (`--runtime`, default runc). */
   readonly runtime: string;
   /** Where create recorded warnings (Docker prints them). */
   readonly warnings: readonly string[];
