@@ -454,14 +454,34 @@ async function runAction(st: RunState, a: ContainerAction): Promise<void> {
   }
 }
 
-/** Runs one step: removals and recreations in order, creations in parallel, then starts in parallel. */
-async function runStep(st: RunState, step: ServiceStep): Promise<void> {
+/**
+ * The create half of a step (Compose v2 creates every container before starting any): removals and recreations
+ * in order, then creations in parallel. Returns the start half's actions: restarts, starts, and the starts of
+ * recreated containers.
+ */
+async function createPhase(st: RunState, step: ServiceStep): Promise<ContainerAction[]> {
+  const later: ContainerAction[] = step.actions.filter((a) => a.kind === 'restart');
   const creates = step.actions.filter((a) => a.kind === 'create');
-  const starts = step.actions.filter((a) => a.kind === 'start');
-  const others = step.actions.filter((a) => a.kind !== 'create' && a.kind !== 'start');
-  for (const a of others) await runAction(st, a);
+  for (const a of step.actions) {
+    if (a.kind === 'remove') await runAction(st, a);
+    if (a.kind === 'recreate') {
+      await runAction(st, { ...a, start: false });
+      if (a.start) later.push({ kind: 'start', service: a.service, number: a.number, name: a.name });
+    }
+  }
   await Promise.all(creates.map((a) => runAction(st, a)));
-  await Promise.all(starts.map((a) => runAction(st, a)));
+  return [...later, ...step.actions.filter((a) => a.kind === 'start')];
+}
+
+/** The start half: restarts first, then starts, each group in parallel. */
+async function startPhase(st: RunState, actions: readonly ContainerAction[]): Promise<void> {
+  await Promise.all(actions.filter((a) => a.kind === 'restart').map((a) => runAction(st, a)));
+  await Promise.all(actions.filter((a) => a.kind !== 'restart').map((a) => runAction(st, a)));
+}
+
+/** Links to other aliases become hosts entries with the targets' addresses: such a service is created late. */
+function needsRunningTargets(s: Service): boolean {
+  return (s.external_links ?? []).length > 0 || (s.links ?? []).some((l) => l.includes(':') && l.split(':')[1] !== l.split(':')[0]);
 }
 
 /** Waits until `dep`'s containers satisfy `edge` (Compose v2's messages on failure). */
@@ -510,7 +530,7 @@ export async function waitForDependency(
             throw invalidArgument(`dependency failed to start: container ${c.name} is unhealthy`);
           }
         }
-        await sleep(200, ctx.signal);
+        await sleep(100, ctx.signal);
       }
     }),
   );
@@ -647,24 +667,57 @@ async function createVolume(st: RunState, v: CreateVolumeAction, created: string
   st.report({ id: eid, text: 'Created', status: 'done' });
 }
 
-/** Runs the steps as a DAG: each waits for its dependencies' steps and conditions; independent ones in parallel. */
+/**
+ * Runs the steps as a DAG in two halves, as Compose v2 does: every service's containers are created once its
+ * dependencies' are (no waiting for health), and started once its dependencies' containers are started and
+ * their conditions hold; independent services run in parallel.
+ */
 async function runServiceDag(st: RunState, steps: readonly ServiceStep[]): Promise<void> {
-  const done = new Map<string, Promise<void>>();
+  const created = new Map<string, Promise<ContainerAction[]>>();
+  const started = new Map<string, Promise<void>>();
   const failed = new Set<string>();
   let first: unknown;
   const abort = new AbortController();
   const stepCtx: OpContext = { ...st.ctx, signal: AbortSignal.any([st.ctx.signal, abort.signal]) };
   const sst: RunState = { ...st, ctx: stepCtx };
   const byName = new Map(steps.map((s) => [s.service, s]));
-  const run = (step: ServiceStep): Promise<void> => {
-    let p = done.get(step.service);
+  const fail = (step: ServiceStep, err: unknown): never => {
+    failed.add(step.service);
+    if (first === undefined) {
+      first = serviceError(step.service, err);
+      abort.abort();
+    }
+    throw err;
+  };
+  const late = (step: ServiceStep) => needsRunningTargets(st.project.services[step.service]!);
+
+  const create = (step: ServiceStep): Promise<ContainerAction[]> => {
+    let p = created.get(step.service);
     if (p !== undefined) return p;
     p = (async () => {
       for (const edge of step.dependsOn) {
         const dep = byName.get(edge.service);
         if (dep === undefined) continue;
+        await create(dep).catch(() => undefined);
+      }
+      if (late(step)) return [];
+      checkAborted(stepCtx);
+      return createPhase(sst, step);
+    })().catch((err: unknown) => fail(step, err));
+    created.set(step.service, p);
+    return p;
+  };
+
+  const start = (step: ServiceStep): Promise<void> => {
+    let p = started.get(step.service);
+    if (p !== undefined) return p;
+    p = (async () => {
+      let actions = await create(step);
+      for (const edge of step.dependsOn) {
+        const dep = byName.get(edge.service);
+        if (dep === undefined) continue;
         try {
-          await run(dep);
+          await start(dep);
           if (failed.has(edge.service)) throw invalidArgument(`dependency ${edge.service} failed`);
           if (st.opts.noStart !== true) {
             const ids = sst.byService.get(edge.service) ?? [];
@@ -679,21 +732,19 @@ async function runServiceDag(st: RunState, steps: readonly ServiceStep[]): Promi
         }
       }
       checkAborted(stepCtx);
-      await runStep(sst, step);
+      if (late(step)) actions = await createPhase(sst, step);
+      await startPhase(sst, actions);
       if (step.actions.length === 0) {
         for (const c of sst.byService.get(step.service) ?? []) st.report({ id: containerEventId(c.name), text: 'Running', status: 'done' });
       }
     })().catch((err: unknown) => {
-      failed.add(step.service);
-      if (first === undefined) {
-        first = serviceError(step.service, err);
-        abort.abort();
-      }
+      if (!failed.has(step.service)) fail(step, err);
     });
-    done.set(step.service, p);
+    started.set(step.service, p);
     return p;
   };
-  await Promise.all(steps.map(run));
+
+  await Promise.all(steps.map((s) => start(s).catch(() => undefined)));
   if (first !== undefined) {
     if (st.ctx.signal.aborted) throw new EngineError('canceled', 'canceled', { cause: first });
     throw first;

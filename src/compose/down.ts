@@ -51,7 +51,11 @@ export function dependencyWaves(containers: readonly { labels: Readonly<Record<s
   return waves;
 }
 
-/** Stops then removes `containers`, dependents first (each wave in parallel). */
+/**
+ * Stops then removes `containers`, dependents first. A wave's dependencies are signalled as soon as the wave's
+ * processes have exited; the slower part of a stop (unmounting, releasing the network) and the removal overlap
+ * with the next wave.
+ */
 export async function removeContainers(
   b: ComposeBackend,
   ctx: OpContext,
@@ -61,12 +65,14 @@ export async function removeContainers(
 ): Promise<void> {
   const waves = dependencyWaves(containers, opts.project).reverse();
   const stopOpts = opts.timeoutSeconds !== undefined ? { timeoutSeconds: opts.timeoutSeconds } : {};
+  const pending: Promise<void>[] = [];
   for (const wave of waves) {
     const group = containers.filter((c) => wave.includes(c.labels[ComposeLabels.service] ?? ''));
-    await Promise.all(
-      group.map(async (c) => {
-        const eid = containerEventId(c.name);
-        if (opts.stop !== false && (c.state.status === 'running' || c.state.status === 'paused' || c.state.status === 'restarting')) {
+    const exits = group.map((c) => {
+      const eid = containerEventId(c.name);
+      const active = opts.stop !== false && (c.state.status === 'running' || c.state.status === 'paused' || c.state.status === 'restarting');
+      const work = (async () => {
+        if (active) {
           report({ id: eid, text: 'Stopping', status: 'working' });
           try {
             await b.containers.stop(ctx, c.id, stopOpts);
@@ -82,9 +88,22 @@ export async function removeContainers(
           if (!hasCode(err, 'not-found')) throw err;
         }
         report({ id: eid, text: 'Removed', status: 'done' });
-      }),
-    );
+      })();
+      pending.push(work);
+      work.catch(() => {}); // awaited below; this only keeps an early failure from being "unhandled"
+      if (!active) return Promise.resolve();
+      // the process has exited (the exit is recorded) or the whole stop/remove is over, whichever comes first
+      const waiting = new AbortController();
+      void work.finally(() => waiting.abort()).catch(() => {});
+      const exited = b.containers.wait({ ...ctx, signal: AbortSignal.any([ctx.signal, waiting.signal]) }, c.id).then(
+        () => undefined,
+        () => work,
+      );
+      return Promise.race([exited, work]);
+    });
+    await Promise.all(exits);
   }
+  await Promise.all(pending);
 }
 
 /** Stops containers dependents first (for `compose stop`). */
@@ -146,23 +165,27 @@ export async function applyDown(
     }
     return n.labels[ComposeLabels.project] === name;
   });
-  for (const n of ours.sort((a, z) => a.name.localeCompare(z.name))) {
-    const eid = networkEventId(n.name);
-    report({ id: eid, text: 'Removing', status: 'working' });
-    try {
-      await b.networks.removeNetwork(ctx, n);
-    } catch (err) {
-      if (hasCode(err, 'failed-precondition') && remaining.length > 0) {
-        report({ id: eid, text: 'Resource is still in use', status: 'warning' });
-        continue;
-      }
-      if (!hasCode(err, 'not-found')) {
-        report({ id: eid, text: 'Error', status: 'error' });
-        throw err;
-      }
-    }
-    report({ id: eid, text: 'Removed', status: 'done' });
-  }
+  await Promise.all(
+    ours
+      .sort((a, z) => a.name.localeCompare(z.name))
+      .map(async (n) => {
+        const eid = networkEventId(n.name);
+        report({ id: eid, text: 'Removing', status: 'working' });
+        try {
+          await b.networks.removeNetwork(ctx, n);
+        } catch (err) {
+          if (hasCode(err, 'failed-precondition') && remaining.length > 0) {
+            report({ id: eid, text: 'Resource is still in use', status: 'warning' });
+            return;
+          }
+          if (!hasCode(err, 'not-found')) {
+            report({ id: eid, text: 'Error', status: 'error' });
+            throw err;
+          }
+        }
+        report({ id: eid, text: 'Removed', status: 'done' });
+      }),
+  );
 
   if (opts.volumes === true && (!selected || remaining.length === 0)) {
     const vols = await b.volumes.list(ctx);
