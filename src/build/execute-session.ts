@@ -25,7 +25,8 @@ import type { Networking } from '../network/networking.js';
 import type { BuildCache, CacheRecord } from './cache.js';
 import { createFileHasher, type FileHasher } from './cache-file-hash.js';
 import type { ProgressEmitter } from './progress.js';
-import { BUILD_HOSTNAME, type RuncConfig } from './run-step.js';
+import { BUILD_HOSTNAME } from './execute-step-env.js';
+import type { RuncConfig } from './run-step.js';
 import type { ImageProgressEvent } from '../engine/images/types.js';
 
 /** What the executor needs from the engine. */

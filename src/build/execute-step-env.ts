@@ -7,6 +7,9 @@ import type { SourceTree } from './copy-sources.js';
 import type { BuildSession } from './execute-session.js';
 import type { SourceRef } from './plan.js';
 
+/** The hostname RUN steps see, as in BuildKit. */
+export const BUILD_HOSTNAME = 'buildkitsandbox';
+
 /** A stage's or image's root filesystem, usable as a source. */
 export interface SourceState {
   /** Identifies its content in cache keys (a stage's filesystem key, or `image:<id>`). */

@@ -21,8 +21,9 @@ import { buildSpec, type NetworkNamespace } from '../engine/oci/spec.js';
 import type { ResolvedUser } from '../engine/oci/user.js';
 import { runcError, runcErrorMessage, runcGlobalArgs } from '../engine/tasks/runc.js';
 
-/** The hostname RUN steps see, as in BuildKit. */
-export const BUILD_HOSTNAME = 'buildkitsandbox';
+import { BUILD_HOSTNAME } from './execute-step-env.js';
+
+export { BUILD_HOSTNAME };
 
 /** How to reach runc. */
 export interface RuncConfig {
