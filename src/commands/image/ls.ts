@@ -209,7 +209,6 @@ export const imageLsCommand = defineCommand({
     format: { type: 'string', describe: "Pretty-print images using a Go template, e.g. '{{json .}}'", complete: 'format' },
     'no-trunc': { type: 'boolean', describe: "Don't truncate output" },
     quiet: { type: 'boolean', short: 'q', describe: 'Only show image IDs' },
-    names: { type: 'boolean', describe: 'Show image names (full references) in the REPOSITORY column', hidden: true },
   },
   args: { max: 1, complete: ['images:local'] },
   async handler({ flags, args }, ctx) {

@@ -15,10 +15,22 @@
  * import) run in a lease so that a collection beside them cannot take what they have written before the record
  * exists; a pull killed half-way leaves its lease (24 h) so the next pull resumes its downloads.
  *
- * For the containers service: `ensure()` (or `get()` then `open()`) gives an {@link ImageContent} with the parsed
- * config; `unpack()` gives the chain ID to `prepare(containerKey, chainId)` a container's rootfs on. A container
- * that uses an image must be reported by an {@link ImageUsersProvider} (see {@link ImageService.setUsersProvider})
- * so that `rmi` refuses to remove it, as Docker does.
+ * For the containers service (and run/create):
+ *
+ *   const images = await engine.images();
+ *   const img = await images.ensure(ctx, 'busybox', { policy: 'missing', onProgress });   // pull when missing
+ *   const { chainId, snapshotter } = await images.unpack(ctx, img);                        // idempotent
+ *   const sn = engine.storage.snapshotterFor(snapshotter);
+ *   const mounts = await sn.prepare(ctx, containerId, chainId, { labels });              // the container rootfs
+ *   img.config.config?.Cmd / Env / WorkingDir / User / ExposedPorts ...                   // the image config
+ *   engine.setImageUsersProvider(async (ctx, image) => containersUsing(image));           // rmi/prune ask this
+ *
+ * A container's record should keep `img.id` (Docker's `Image` field) and the name it was created from. The rootfs
+ * snapshot keeps the image's layers alive by its parent chain, whatever happens to the image records.
+ *
+ * For build/commit: put the layer blobs in the content store (with their diffIDs in `config.rootfs.diff_ids`), then
+ * `create(ctx, { name, config, layers, layerSizes })`. Snapshots already committed under the layers' chain IDs are
+ * reused as they are (nothing is extracted again).
  *
  * Errors (EngineError codes): not-found with subject `{kind: 'image'}` for a local image that does not exist (the
  * CLI prints Docker's "No such image: x"), invalid-argument (malformed reference, bad tar, bad --change), conflict
