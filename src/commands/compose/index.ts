@@ -5,6 +5,7 @@
  */
 import { defineGroup } from '../_lib/spec.js';
 import { configCommand } from './config.js';
+import { composeCpCommand } from './cp.js';
 import { downCommand } from './down.js';
 import { composeExecCommand, composeRunCommand } from './exec.js';
 import { createCommand, killCommand, pauseCommand, restartCommand, rmCommand, startCommand, stopCommand, unpauseCommand } from './lifecycle.js';
@@ -24,6 +25,7 @@ export const composeGroup = defineGroup({
   commands: [
     buildCommand,
     configCommand,
+    composeCpCommand,
     createCommand,
     downCommand,
     eventsCommand,

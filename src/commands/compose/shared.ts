@@ -220,11 +220,16 @@ function ttyRenderer(out: CommandContext['err'], title: string): ProgressRendere
     const done = list.filter((r) => r.e.status !== 'working').length;
     const width = Math.max(0, ...list.map((r) => r.e.id.length));
     const lines = [`[+] ${title} ${done}/${list.length}`];
+    // Compose's layout: the timer right-aligned at the terminal's edge, the text cut to fit before it
+    const columns = Math.max(40, out.columns);
     for (const r of list) {
       const mark = r.e.status === 'done' ? '\x1b[32m✔\x1b[0m' : r.e.status === 'error' ? '\x1b[31m✘\x1b[0m' : r.e.status === 'warning' ? '\x1b[33m!\x1b[0m' : spinner[tick % spinner.length]!;
-      const secs = (((r.end ?? now) - r.start) / 1000).toFixed(1);
+      const secs = `${(((r.end ?? now) - r.start) / 1000).toFixed(1)}s`;
       const detail = r.e.detail !== undefined ? ` ${r.e.detail}` : '';
-      lines.push(` ${mark} ${r.e.id.padEnd(width)}  ${r.e.text}${detail}`.padEnd(Math.min(out.columns - 8, width + 30)) + ` ${secs}s`);
+      const room = columns - 4 - secs.length - 1;
+      let text = `${r.e.id.padEnd(width)}  ${r.e.text}${detail}`;
+      if (text.length > room) text = text.slice(0, Math.max(0, room - 1)) + '…';
+      lines.push(` ${mark} ${text.padEnd(room)} ${secs}`);
     }
     let text = drawn > 0 ? `\x1b[${drawn}A` : '';
     text += lines.map((l) => `\x1b[2K${l}\n`).join('');
