@@ -7,6 +7,9 @@ export const downCommand = defineCommand({
   name: 'down',
   usage: '[SERVICES]',
   summary: 'Stop and remove containers, networks',
+  examples: [
+    { command: 'nerdctl compose down -v', description: 'Remove the containers, networks and named volumes of the project' },
+  ],
   flags: {
     volumes: { type: 'boolean', short: 'v', describe: 'Remove named volumes declared in the "volumes" section of the Compose file and anonymous volumes attached to containers' },
     rmi: { type: 'string', describe: 'Remove images used by services. "local" remove only images that don\'t have a custom tag ("local"|"all")' },

@@ -14,6 +14,9 @@ export const composeExecCommand = defineCommand({
   name: 'exec',
   usage: 'SERVICE COMMAND [ARGS...]',
   summary: 'Execute a command in a running container',
+  examples: [
+    { command: 'nerdctl compose exec web sh', description: 'A shell in the first container of the web service' },
+  ],
   flags: {
     detach: { type: 'boolean', short: 'd', describe: 'Detached mode: Run command in the background' },
     env: { type: 'strings', short: 'e', describe: 'Set environment variables' },
@@ -63,6 +66,9 @@ export const composeRunCommand = defineCommand({
   name: 'run',
   usage: 'SERVICE [COMMAND] [ARGS...]',
   summary: 'Run a one-off command on a service',
+  examples: [
+    { command: 'nerdctl compose run --rm web ./manage.py migrate', description: 'A one-off command in a new web container, removed afterwards' },
+  ],
   flags: {
     build: { type: 'boolean', describe: 'Build image before starting container' },
     'cap-add': { type: 'strings', describe: 'Add Linux capabilities' },

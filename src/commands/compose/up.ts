@@ -105,6 +105,10 @@ export const upCommand = defineCommand({
   summary: 'Create and start containers',
   description:
     'Builds, (re)creates, starts, and attaches to containers for a service. Unless they are already running, this command also starts any linked services.',
+  examples: [
+    { command: 'nerdctl compose up -d', description: 'Create and start every service in the background' },
+    { command: 'nerdctl compose up --build --abort-on-container-exit', description: 'Rebuild, run attached, and stop everything when a container exits' },
+  ],
   flags: {
     ...createFlags,
     detach: { type: 'boolean', short: 'd', describe: 'Detached mode: Run containers in the background' },
