@@ -104,3 +104,22 @@ describe('shortName', () => {
     expect(shortName({ name: 'p-web-run-0123456789ab', labels: { ...l(), 'com.docker.compose.oneoff': 'True' } })).toBe('web-run-0123456789ab');
   });
 });
+
+describe('limiter', () => {
+  it('runs at most n calls at once and all of them eventually', async () => {
+    const { limiter } = await import('./apply.js');
+    let running = 0;
+    let peak = 0;
+    const task = limiter(2)(async (x: number) => {
+      running++;
+      peak = Math.max(peak, running);
+      await new Promise((r) => setTimeout(r, 5));
+      running--;
+      return x * 2;
+    });
+    expect(await Promise.all([1, 2, 3, 4, 5].map(task))).toEqual([2, 4, 6, 8, 10]);
+    expect(peak).toBe(2);
+    const free = limiter(undefined)(async (x: number) => x);
+    expect(await free(3)).toBe(3);
+  });
+});

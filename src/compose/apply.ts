@@ -57,6 +57,8 @@ export interface UpOptions extends PlanOptions {
   onBuildOutput?: BuildOutput;
   /** `--quiet-build` / `build -q`. */
   quietBuild?: boolean;
+  /** `--parallel` / COMPOSE_PARALLEL_LIMIT: pulls and builds at once (undefined or < 1: no limit). */
+  parallel?: number;
   /** `--no-recreate` of inherited anonymous volumes (`-V/--renew-anon-volumes`): do not inherit them. */
   renewAnonVolumes?: boolean;
   /** Warnings (orphans, skipped optional dependencies, ignored logging options) go here. */
@@ -200,8 +202,9 @@ export async function runImageActions(
   project: Project,
   actions: readonly ImageAction[],
   report: ComposeReporter,
-  opts: Pick<UpOptions, 'quietPull' | 'onPullProgress' | 'onBuildOutput' | 'quietBuild'> & { ignorePullFailures?: boolean } = {},
+  opts: Pick<UpOptions, 'quietPull' | 'onPullProgress' | 'onBuildOutput' | 'quietBuild' | 'parallel'> & { ignorePullFailures?: boolean } = {},
 ): Promise<void> {
+  const limit = limiter(opts.parallel);
   const images = actions.some((a) => a.kind === 'pull-image') ? await b.images() : undefined;
   const building = new Map<string, Promise<void>>();
   const build = (service: string): Promise<void> => {
@@ -225,7 +228,7 @@ export async function runImageActions(
     return p;
   };
   await Promise.all(
-    actions.map(async (a) => {
+    actions.map(limit(async (a: ImageAction) => {
       checkAborted(ctx);
       if (a.kind === 'build-image') return build(a.service);
       const id = a.services.join(', ');
@@ -245,8 +248,25 @@ export async function runImageActions(
         throw serviceError(a.services[0]!, err);
       }
       report({ id, text: 'Pulled', status: 'done' });
-    }),
+    })),
   );
+}
+
+/** Wraps functions so that at most `n` of their calls run at once (no limit when n is undefined or < 1). */
+export function limiter(n: number | undefined): <A, R>(fn: (a: A) => Promise<R>) => (a: A) => Promise<R> {
+  if (n === undefined || !Number.isFinite(n) || n < 1) return (fn) => fn;
+  let running = 0;
+  const queue: (() => void)[] = [];
+  return (fn) => async (a) => {
+    if (running >= n) await new Promise<void>((r) => queue.push(r));
+    running++;
+    try {
+      return await fn(a);
+    } finally {
+      running--;
+      queue.shift()?.();
+    }
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------

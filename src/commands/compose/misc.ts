@@ -10,7 +10,9 @@ import {
   checkServices,
   createProgressRenderer,
   globalFlags,
+  parallelLimit,
   projectNameAndModel,
+  pullProgressReporter,
   requireProject,
   selectContainers,
   serviceContainer,
@@ -275,7 +277,7 @@ export const pullCommand = defineCommand({
     const g = globalFlags(flags);
     const project = await requireProject(ctx, g, { services: args });
     checkServices(project, args);
-    const [{ dependencyOrder, imageName }, { runImageActions }, { observeImages }] = await Promise.all([
+    const [{ dependencyOrder, imageName }, { runImageActions, limiter }, { observeImages }] = await Promise.all([
       import('../../compose/index.js'),
       import('../../compose/apply.js'),
       import('../../compose/observe.js'),
@@ -303,13 +305,16 @@ export const pullCommand = defineCommand({
           return rest;
         });
         const buildable = new Set([...pulls.values()].filter((a) => a.buildFallback !== undefined).map((a) => a.image));
+        const layerProgress = await pullProgressReporter(progress.report);
+        const limit = limiter(parallelLimit(g, ctx.env));
         await Promise.all(
-          actions.map((a) =>
+          actions.map(limit((a: (typeof actions)[number]) =>
             runImageActions(b, op, project, [a], progress.report, {
-              quietPull: true,
+              quietPull: flags.quiet,
+              ...(flags.quiet ? {} : { onPullProgress: layerProgress }),
               ignorePullFailures: flags['ignore-pull-failures'] || buildable.has(a.image),
             }),
-          ),
+          )),
         );
       } finally {
         progress.stop();

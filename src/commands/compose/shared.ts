@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ComposeBackend, ComposeEvent, ComposeReporter } from '../../compose/backend.js';
 import type { Colorizer } from '../../compose/logs.js';
+import type { ImageProgressEvent } from '../../engine/images/types.js';
 import type { LoadedProject, Project } from '../../compose/index.js';
 import { invalidArgument } from '../../engine/errdefs.js';
 import type { OpContext } from '../../engine/op-context.js';
@@ -180,6 +181,24 @@ export async function logPalette(): Promise<Colorizer[]> {
   const { Chalk } = await import('chalk');
   const c = new Chalk({ level: 1 });
   return [c.cyan, c.yellow, c.green, c.magenta, c.blue, c.cyanBright, c.yellowBright, c.greenBright, c.magentaBright, c.blueBright];
+}
+
+/** Layer progress of pulls as Compose v2's lines (`<layer id> Pull complete`), through the same reporter. */
+export async function pullProgressReporter(report: ComposeReporter): Promise<(image: string, e: ImageProgressEvent) => void> {
+  const { statusText } = await import('../_lib/progress.js');
+  return (_image, e) => {
+    if (e.kind !== 'layer') return;
+    const text = statusText('pull', e.status);
+    if (text === undefined) return;
+    report({ id: e.id, text, status: e.status === 'complete' || e.status === 'exists' ? 'done' : 'working' });
+  };
+}
+
+/** `--parallel`, else COMPOSE_PARALLEL_LIMIT (undefined: no limit). Pure. */
+export function parallelLimit(g: ComposeGlobalFlags, env: Readonly<Record<string, string | undefined>>): number | undefined {
+  if (g.parallel > 0) return g.parallel;
+  const n = Number(env.COMPOSE_PARALLEL_LIMIT ?? '');
+  return Number.isInteger(n) && n > 0 ? n : undefined;
 }
 
 /** One plain progress line (Compose v2's plain writer): ` Container p-web-1  Started`. Pure. */

@@ -15,7 +15,18 @@ import type { CommandContext } from '../_lib/context.js';
 import { defineCommand, type FlagSpecs } from '../_lib/spec.js';
 import { ExitStatus } from '../_lib/usage-error.js';
 import { countInterrupts } from './interrupt.js';
-import { ansiEnabled, checkServices, createProgressRenderer, globalFlags, logPalette, openBackend, requireProject, type ComposeGlobalFlags } from './shared.js';
+import {
+  ansiEnabled,
+  checkServices,
+  createProgressRenderer,
+  globalFlags,
+  logPalette,
+  openBackend,
+  parallelLimit,
+  pullProgressReporter,
+  requireProject,
+  type ComposeGlobalFlags,
+} from './shared.js';
 
 /** `--scale web=3` values into a map. Pure. */
 export function parseScale(values: readonly string[]): Record<string, number> {
@@ -92,8 +103,20 @@ export async function runApply(
 ) {
   const { applyUp } = await import('../../compose/apply.js');
   const progress = createProgressRenderer(ctx, g, display);
+  const limit = parallelLimit(g, ctx.env);
   try {
-    return await applyUp(b, op, project, { ...opts, onWarning: (m) => ctx.warn(m) }, progress.report);
+    return await applyUp(
+      b,
+      op,
+      project,
+      {
+        ...opts,
+        onWarning: (m) => ctx.warn(m),
+        ...(opts.quietPull !== true ? { onPullProgress: await pullProgressReporter(progress.report) } : {}),
+        ...(limit !== undefined ? { parallel: limit } : {}),
+      },
+      progress.report,
+    );
   } finally {
     progress.stop();
   }
