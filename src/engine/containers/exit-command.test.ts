@@ -39,6 +39,18 @@ describe('guardedExitCommand', () => {
     }
   });
 
+  it('skips the command while a marker file exists', async () => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(`${tmpdir()}/guard-`);
+    const marker = `${dir}/exit handled`;
+    const argv = guardedExitCommand(cmd, { marker });
+    expect(spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8' }).stdout).toBe("cleanup it's\n");
+    writeFileSync(marker, '');
+    expect(spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8' }).stdout).toBe('');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it('leaves the command alone for a bad owner', () => {
     expect(guardedExitCommand(cmd, { pid: 0, startTime: '5' })).toEqual(cmd);
   });

@@ -20,7 +20,7 @@ import type { ContainerServiceOptions } from './deps.js';
 import { withContainerLock } from './lock.js';
 import { containerPaths } from './paths.js';
 import { restartDecision } from './restart-policy.js';
-import { startContainer, unmountRootfs } from './start.js';
+import { markExitHandled, startContainer, unmountRootfs } from './start.js';
 import type { ContainerRecord, ContainerState, RemoveContainerOptions } from './types.js';
 
 export type ExitOutcome = 'running' | 'restarted' | 'exited' | 'removed' | 'gone';
@@ -66,15 +66,16 @@ async function collectExit(d: ContainerServiceOptions, ctx: OpContext, id: strin
 /** Finishes a container that will not run again: network released, state exited, `--rm` honoured. */
 async function finish(d: ContainerServiceOptions, ctx: OpContext, rec: ContainerRecord): Promise<ExitOutcome> {
   await releaseNetwork(d, ctx, rec);
+  if (rec.config.autoRemove) {
+    // Straight to removal: the record is about to go, no need to write its final state first.
+    await removeLocked(d, ctx, { ...rec, state: { ...rec.state, status: 'exited' } }, { force: true, volumes: true, cleaned: true });
+    return 'removed';
+  }
   const after = d.store.updateState(ctx.namespace, rec.id, (s) => {
     const { restartOwner: _r, ...rest } = s;
     return { ...rest, status: 'exited', pid: 0, ...stoppedNetwork(s) };
   });
-  if (after?.config.autoRemove) {
-    await removeLocked(d, ctx, after, { force: true, volumes: true, cleaned: true });
-    return 'removed';
-  }
-  return 'exited';
+  return after ? 'exited' : 'gone';
 }
 
 /** handleExit (see the module comment). */
@@ -182,6 +183,7 @@ export async function removeLocked(
       );
     }
     d.store.updateState(ns, id, (s) => ({ ...s, stoppedByUser: true, status: 'removing' }));
+    await markExitHandled(paths);
   }
   if (!opts.cleaned) {
     await d.tasks.delete(ctx, id, { force: true }).catch((err: unknown) => {

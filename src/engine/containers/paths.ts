@@ -6,6 +6,7 @@
  *     <id>.log                                  the container log (k8s-file, written by conmon)
  *   <stateRoot>/containers/<namespace>/<id>/    the OCI bundle while the container runs (a tmpfs: gone at reboot)
  *     config.json                               the runtime spec, rebuilt at every start
+ *     exit-handled                              marker: the exit will be handled in-process (see exit-command.ts)
  *     rootfs/                                   the rootfs snapshot's mount point
  *     attach  ctl  winsz                        conmon's socket and FIFOs
  */
@@ -20,6 +21,8 @@ export interface ContainerPaths {
   readonly bundle: string;
   readonly rootfs: string;
   readonly configFile: string;
+  /** Exists while a command that will handle the current exit itself runs (the exit command then stands down). */
+  readonly exitHandledMarker: string;
 }
 
 export function containerPaths(roots: { dataRoot: string; stateRoot: string }, namespace: string, id: string): ContainerPaths {
@@ -34,5 +37,6 @@ export function containerPaths(roots: { dataRoot: string; stateRoot: string }, n
     bundle,
     rootfs: path.join(bundle, 'rootfs'),
     configFile: path.join(bundle, 'config.json'),
+    exitHandledMarker: path.join(bundle, 'exit-handled'),
   };
 }

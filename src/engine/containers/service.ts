@@ -19,7 +19,7 @@ import { dockerContainerInspect, type InspectExtras } from './inspect.js';
 import { withContainerLock } from './lock.js';
 import { containerPaths } from './paths.js';
 import { reconcileState } from './reconcile.js';
-import { startContainer } from './start.js';
+import { markExitHandled, startContainer } from './start.js';
 import type { ContainerRecord, ContainerService, ContainerState, ContainerSummary } from './types.js';
 
 const SIGKILL = 9;
@@ -107,8 +107,18 @@ export function createContainerService(d: ContainerServiceOptions): ContainerSer
       const rec = resolve(ctx, ref);
       const st = await reconciled(ctx, rec.id, rec.state);
       if (!isActive(st) && !isActive(rec.state)) return;
+      const o = rec.config.options;
+      const signal = opts.signal ?? rec.config.merged.stopSignal ?? 'SIGTERM';
+      const timeoutSeconds = opts.timeoutSeconds ?? o.stopTimeout ?? 10;
       const proceed = await locked(ctx, rec.id, async () => {
-        const cur = store.updateState(ctx.namespace, rec.id, (s) => ({ ...s, stoppedByUser: true }));
+        const cur = store.updateState(ctx.namespace, rec.id, (s) => {
+          try {
+            event(ctx, rec, 'kill', { signal: String(parseSignal(signal).number) });
+          } catch {
+            // an unparsable stop signal fails in tasks.stop below
+          }
+          return { ...s, stoppedByUser: true };
+        });
         // A container waiting out a restart back-off: just finish it.
         if (cur?.state.status === 'restarting') {
           await handleExit(d, ctx, rec.id);
@@ -117,14 +127,8 @@ export function createContainerService(d: ContainerServiceOptions): ContainerSer
         return true;
       });
       if (!proceed) return;
-      const o = rec.config.options;
-      const signal = opts.signal ?? rec.config.merged.stopSignal ?? 'SIGTERM';
-      const timeoutSeconds = opts.timeoutSeconds ?? o.stopTimeout ?? 10;
-      try {
-        event(ctx, rec, 'kill', { signal: String(parseSignal(signal).number) });
-      } catch {
-        // an unparsable stop signal fails in tasks.stop below
-      }
+      // This process handles the exit below: conmon's exit command need not start another one.
+      await markExitHandled(containerPaths(d, ctx.namespace, rec.id));
       try {
         await d.tasks.stop(ctx, rec.id, { timeoutSeconds, signal });
       } catch (err) {
@@ -148,10 +152,14 @@ export function createContainerService(d: ContainerServiceOptions): ContainerSer
         throw failedPrecondition(`Cannot kill container: ${ref}: Container ${rec.id} is not running`);
       }
       await locked(ctx, rec.id, async () => {
-        store.updateState(ctx.namespace, rec.id, (s) => ({ ...s, stoppedByUser: true }));
+        store.updateState(ctx.namespace, rec.id, (s) => {
+          event(ctx, rec, 'kill', { signal: String(sig.number) });
+          return { ...s, stoppedByUser: true };
+        });
       });
+      // SIGKILL: this process waits for the exit and handles it, so conmon's exit command stands down.
+      if (sig.number === SIGKILL) await markExitHandled(containerPaths(d, ctx.namespace, rec.id));
       await d.tasks.kill(ctx, rec.id, sig.number);
-      event(ctx, rec, 'kill', { signal: String(sig.number) });
       if (sig.number === SIGKILL) {
         await d.tasks.waitExit(ctx, rec.id, { timeoutMs: 10_000 }).catch(() => undefined);
         await handleExit(d, ctx, rec.id);

@@ -7,7 +7,7 @@
  * policy keeps the network namespace (`state.network.attached`) and skips the network step.
  */
 import { execFile } from 'node:child_process';
-import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { failedPrecondition, findEngineError, hasCode, invalidArgument } from '../errdefs.js';
@@ -44,6 +44,14 @@ export async function mountRootfs(d: ContainerServiceOptions, ctx: OpContext, re
   if (await isMountPoint(paths.rootfs)) return;
   const mounts = await d.storage.snapshotterFor(rec.snapshotter).mounts(ctx, rec.snapshotKey);
   await mountAll(mounts, paths.rootfs);
+}
+
+/**
+ * Tells the exit command of the running task to stand down: the caller handles the coming exit itself (stop,
+ * rm -f, kill -s KILL). Best effort: without the marker the exit command just finds the work done.
+ */
+export async function markExitHandled(paths: ContainerPaths): Promise<void> {
+  await writeFile(paths.exitHandledMarker, '', { mode: 0o600 }).catch(() => {});
 }
 
 /** Unmounts the container's rootfs if mounted. */
@@ -210,9 +218,13 @@ export async function startContainer(
     await writeFile(paths.configFile, serializeSpec(spec), { mode: 0o600 });
 
     let exitCommand = d.exitCommand?.(id);
-    if (exitCommand && opts.handleExitInProcess) {
-      const startTime = processStartTime(process.pid);
-      if (startTime) exitCommand = guardedExitCommand(exitCommand, { pid: process.pid, startTime });
+    if (exitCommand) {
+      await rm(paths.exitHandledMarker, { force: true });
+      const startTime = opts.handleExitInProcess ? processStartTime(process.pid) : undefined;
+      exitCommand = guardedExitCommand(exitCommand, {
+        marker: paths.exitHandledMarker,
+        ...(startTime ? { owner: { pid: process.pid, startTime } } : {}),
+      });
     }
     const created = await d.tasks.create(ctx, {
       id,

@@ -299,6 +299,9 @@ export function createTaskService(opts: TaskServiceOptions): TaskService {
   };
 
   async function runcState(ctx: OpContext, id: string): Promise<RuncState | undefined> {
+    // runc keeps `<root>/<id>/state.json` for every container it knows: without that directory there is nothing
+    // to ask, and one exec of runc (10-30 ms) is saved on every create and on deletes of finished tasks.
+    if (!fs.existsSync(`${runcFor(ctx.namespace).root}/${id}`)) return undefined;
     try {
       return await runcFor(ctx.namespace).state(id, ctx.signal);
     } catch (err) {
