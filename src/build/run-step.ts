@@ -121,9 +121,9 @@ export async function runContainer(input: RunContainerInput): Promise<RunContain
   let clean = false;
   try {
     const result = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
-      // One pipe for the container's stdout and stderr (a shell dups it before exec'ing runc, which hands its
-      // descriptors to the container): output arrives in the order it was written, as in a terminal.
-      const child = spawn('/bin/sh', ['-c', 'exec "$0" "$@" 2>&1', input.runc.path, ...argv], { stdio: ['ignore', 'pipe', 'pipe'], detached: false });
+      // runc in the foreground copies the container's stdout and stderr through pipes of its own, one each: lines
+      // written to both streams at the same moment may come out in either order (as with BuildKit and Docker).
+      const child = spawn(input.runc.path, argv, { stdio: ['ignore', 'pipe', 'pipe'], detached: false });
       child.stdout.on('data', (c: Buffer) => input.onOutput('stdout', c));
       child.stderr.on('data', (c: Buffer) => input.onOutput('stderr', c));
       const onAbort = () => {
