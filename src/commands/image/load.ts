@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { EngineError, invalidArgument, isErrno } from '../../engine/errdefs.js';
-import { loadedLine } from '../../engine/images/archive-import.js';
+import { loadedLine } from '../../engine/images/names.js';
 import { defineCommand } from '../_lib/spec.js';
 import { imageService, platformFlag, toPlatforms } from './shared.js';
 

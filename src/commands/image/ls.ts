@@ -5,7 +5,7 @@
  */
 import { shortId } from '../../engine/digest.js';
 import { invalidArgument } from '../../engine/errdefs.js';
-import { imageKey } from '../../engine/images/find.js';
+import { imageKey } from '../../engine/images/names.js';
 import { repoDigests, repoTags } from '../../engine/images/inspect.js';
 import type { Image, ImageService } from '../../engine/images/types.js';
 import type { OpContext } from '../../engine/op-context.js';

@@ -9,7 +9,9 @@ import { formatInspect } from '../_lib/format.js';
 import { defineCommand } from '../_lib/spec.js';
 import { VERSION } from '../_lib/version.js';
 import type { Storage } from '../../engine/metadata/storage.js';
-import { SNAPSHOTTERS } from '../../engine/metadata/storage.js';
+
+/** The snapshotters this build has (metadata/storage.ts SNAPSHOTTERS; not imported, to keep startup light). */
+const SNAPSHOTTERS = ['overlayfs', 'native'] as const;
 import { probeComponents, type Component } from './components.js';
 
 /** The `info` object (Docker's field names; nerdctl's additions `Namespace`, `Namespaces`). */

@@ -25,7 +25,7 @@ import { isDigest, sha256Digest, type Digest } from '../digest.js';
 import { EngineError, hasCode, invalidArgument } from '../errdefs.js';
 import { DEFAULT_LEASE_EXPIRY_MS } from '../leases/with-lease.js';
 import type { OpContext } from '../op-context.js';
-import { familiarString, formatReference, parseReference } from '../reference.js';
+import { formatReference, parseReference } from '../reference.js';
 import { MediaTypes, type Descriptor } from '../remotes/types.js';
 import { ensureLabels, readBytes } from './content-util.js';
 import { createImage, unpackOptions, type CreateDeps } from './create.js';
@@ -307,8 +307,5 @@ export async function loadArchive(ctx: OpContext, deps: CreateDeps, input: Reada
   }
 }
 
-/** `Loaded image: busybox:latest` as Docker prints it. */
-export function loadedLine(l: LoadedImage): string {
-  return l.name === undefined ? `Loaded image ID: ${l.id}` : `Loaded image: ${familiarString(parseReference(l.name))}`;
-}
+export { loadedLine } from './names.js';
 

@@ -6,12 +6,10 @@
 import { isDigest, type Digest } from '../digest.js';
 import { invalidArgument, notFound } from '../errdefs.js';
 import { formatReference, parseReferenceRaw, repositoryName, DEFAULT_TAG, type Reference } from '../reference.js';
-import { isDanglingName, type ImageRecord, type ImageStore } from './store.js';
+import { isDanglingName } from './names.js';
+import type { ImageRecord, ImageStore } from './store.js';
 
-/** The image identity of a record: its ID (config digest), or its target when the ID is unknown. */
-export function imageKey(r: ImageRecord): string {
-  return r.summary.id ?? r.target.digest;
-}
+export { imageKey } from './names.js';
 
 /** Records sharing `first`'s image, `first` first, named ones before the dangling one. */
 function withSiblings(store: ImageStore, ns: string, first: ImageRecord): ImageRecord[] {

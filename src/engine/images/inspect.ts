@@ -5,7 +5,8 @@
  */
 import { familiarRepository, familiarString, parseReferenceRaw } from '../reference.js';
 import type { HistoryEntry, ImageConfigFile, ImageRuntimeConfig } from './manifest.js';
-import { isDanglingName, type ImageRecord } from './store.js';
+import { isDanglingName } from './names.js';
+import type { ImageRecord } from './store.js';
 import type { DockerImageInspect, HistoryRow, ImageContent } from './types.js';
 
 /** Go's zero time as Docker prints it. */

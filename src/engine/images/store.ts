@@ -31,6 +31,7 @@ import { gcRootsView } from '../metadata/gc.js';
 import { parseLabels, validateLabels, type MetadataDb, type Schema } from '../metadata/db.js';
 import { ensureNamespace, namespacesSchema } from '../metadata/namespaces.js';
 import type { Descriptor } from '../remotes/types.js';
+import { danglingName, isDanglingName } from './names.js';
 
 /** The images table and its GC roots. */
 export const imagesSchema: Schema = {
@@ -59,18 +60,7 @@ export const imagesSchema: Schema = {
   ],
 };
 
-/** The prefix of a dangling image's record name. */
-export const DANGLING_PREFIX = '<none>@';
-
-/** True for a dangling image's record name. */
-export function isDanglingName(name: string): boolean {
-  return name.startsWith(DANGLING_PREFIX);
-}
-
-/** The record name of the dangling image with this target. */
-export function danglingName(target: Digest): string {
-  return `${DANGLING_PREFIX}${target}`;
-}
+export { DANGLING_PREFIX, danglingName, isDanglingName } from './names.js';
 
 /** How an image record came to be (shown nowhere; decides Docker's LastTagTime). */
 export type ImageSource = 'pull' | 'push' | 'load' | 'import' | 'build' | 'commit' | 'tag';
