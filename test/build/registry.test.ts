@@ -56,6 +56,18 @@ describe.skipIf(!canRunContainers || !hasRegistryBinary())('built images through
       expect(b.stderr).toContain(`[internal] load metadata for ${ref}`);
       const out = await other.run(['run', '--rm', '--network', 'none', 'child', 'cat', '/msg.txt']);
       expect(out.stdout).toBe('from the context\nbuilt at step 3\nchild\n');
+
+      // The tag moves in the registry: the local copy is used until --pull re-resolves it.
+      const v2 = writeContext({ Dockerfile: 'FROM busybox\nRUN echo v2 > /msg.txt\n' });
+      dirs.push(v2);
+      expect((await builder.build(['-q', '-t', ref, v2])).code).toBe(0);
+      expect((await builder.run(['push', ref])).code).toBe(0);
+      const again = await other.run(['build', '-q', '-t', 'child', child], { timeoutMs: 240_000 });
+      expect(again.code, again.stderr).toBe(0);
+      expect((await other.run(['run', '--rm', '--network', 'none', 'child', 'cat', '/msg.txt'])).stdout).toBe('from the context\nbuilt at step 3\nchild\n');
+      const pulled = await other.run(['build', '-q', '--pull', '-t', 'child', child], { timeoutMs: 240_000 });
+      expect(pulled.code, pulled.stderr).toBe(0);
+      expect((await other.run(['run', '--rm', '--network', 'none', 'child', 'cat', '/msg.txt'])).stdout).toBe('v2\nchild\n');
     } finally {
       expect(await other.cleanup()).toEqual([]);
     }
