@@ -16,7 +16,6 @@ import type { ImageStore } from '../engine/images/store.js';
 import { DEFAULT_LEASE_EXPIRY_MS } from '../engine/leases/with-lease.js';
 import type { Logger } from '../engine/log.js';
 import type { Storage } from '../engine/metadata/storage.js';
-import { mountAll, unmount } from '../engine/mount/mount.js';
 import type { NetworkNamespace } from '../engine/oci/spec.js';
 import type { OpContext } from '../engine/op-context.js';
 import type { Platform } from '../engine/platforms.js';
@@ -134,6 +133,7 @@ export class BuildSession {
     const dir = this.tempDir('view');
     if (chainId === undefined) return dir;
     const ctx = await this.leased();
+    const { mountAll, unmount } = await import('../engine/mount/mount.js');
     const key = `build-view-${this.id.slice(0, 12)}-${this.next()}`;
     const mounts = await this.sn.view(ctx, key, chainId);
     this.defer(() => this.sn.remove({ ...this.ctx, signal: new AbortController().signal }, key).catch(() => {}));
