@@ -10,7 +10,7 @@
 // half, a running dockerd (/usr/bin/docker); without one only nerdctl is measured.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -144,12 +144,37 @@ async function pushImage(host, repo, tag) {
   };
 }
 
-function timed(cmd, args) {
+const TICK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+/** CPU seconds (user + system, with reaped children) of processes, from /proc/<pid>/stat. */
+function cpuOf(pids) {
+  let t = 0;
+  for (const pid of pids) {
+    try {
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      // fields after the command: state=0 ... utime=11 stime=12 cutime=13 cstime=14
+      t += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+    } catch {
+      // gone
+    }
+  }
+  return t / TICK;
+}
+
+/** Runs a command; returns wall seconds and the CPU seconds it and `daemons` used meanwhile. */
+function timed(cmd, args, daemons = []) {
+  const before = cpuOf(['self', ...daemons]);
   const t0 = process.hrtime.bigint();
   const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
   const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpu = cpuOf(['self', ...daemons]) - before;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
-  return secs;
+  return { secs, cpu };
+}
+
+function pidsOf(name) {
+  const r = spawnSync('pidof', [name], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim().split(/\s+/) : [];
 }
 
 function dockerAvailable() {
@@ -167,6 +192,8 @@ async function main() {
   const ref = `${reg.host}/${repo}:v1`;
   const nerdctl = (...a) => ['--data-root', dataRoot, ...a];
   const results = { nerdctl: [], docker: [] };
+  const cpu = { nerdctl: [], docker: [] };
+  const daemons = [...pidsOf('dockerd'), ...pidsOf('containerd')];
   try {
     process.stdout.write(`building a ${SIZE_MB} MB image of ${LAYERS} layers... `);
     const sizes = await pushImage(reg.host, repo, 'v1');
@@ -178,17 +205,22 @@ async function main() {
         spawnSync(process.execPath, [BIN, ...nerdctl('rmi', '-f', ref)], { stdio: 'ignore' });
         spawnSync('sync');
         const t = timed(process.execPath, [BIN, ...nerdctl('pull', '-q', ref)]);
-        results.nerdctl.push(t);
+        results.nerdctl.push(t.secs);
+        cpu.nerdctl.push(t.cpu);
       }
       if (withDocker) {
         spawnSync(DOCKER, ['rmi', '-f', ref], { stdio: 'ignore' });
         spawnSync('sync');
-        const t = timed(DOCKER, ['pull', '-q', ref]);
-        results.docker.push(t);
+        const t = timed(DOCKER, ['pull', '-q', ref], daemons);
+        results.docker.push(t.secs);
+        cpu.docker.push(t.cpu);
       }
       console.log(
         `run ${i + 1}: ` +
-          [results.nerdctl.at(-1) !== undefined && ONLY !== 'docker' ? `nerdctl ${results.nerdctl.at(-1).toFixed(2)}s` : '', withDocker ? `docker ${results.docker.at(-1).toFixed(2)}s` : '']
+          [
+            results.nerdctl.at(-1) !== undefined && ONLY !== 'docker' ? `nerdctl ${results.nerdctl.at(-1).toFixed(2)}s (cpu ${cpu.nerdctl.at(-1).toFixed(2)}s)` : '',
+            withDocker ? `docker ${results.docker.at(-1).toFixed(2)}s (cpu incl. dockerd+containerd ${cpu.docker.at(-1).toFixed(2)}s)` : '',
+          ]
             .filter(Boolean)
             .join('  '),
       );
@@ -198,6 +230,11 @@ async function main() {
     if (mn !== undefined) console.log(`median nerdctl: ${mn.toFixed(2)}s`);
     if (md !== undefined) console.log(`median docker:  ${md.toFixed(2)}s`);
     if (mn !== undefined && md !== undefined) console.log(`ratio nerdctl/docker: ${(mn / md).toFixed(2)} (goal <= 0.50)`);
+    if (cpu.nerdctl.length && cpu.docker.length) {
+      console.log(`median cpu: nerdctl ${median(cpu.nerdctl).toFixed(2)}s, docker (client + dockerd + containerd) ${median(cpu.docker).toFixed(2)}s`);
+    }
+    const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+    console.log(`load average during the run: ${load} (wall times on a busy machine are noisy; compare the medians of runs taken together)`);
   } finally {
     if (!KEEP) {
       spawnSync(process.execPath, [BIN, ...nerdctl('rmi', '-f', ref)], { stdio: 'ignore' });
