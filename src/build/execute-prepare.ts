@@ -182,6 +182,11 @@ export async function prepareCopy(x: StepEnv, r: ResolvedCopy | ResolvedAdd, wor
       else if (s.kind === 'git') throw notImplemented(`ADD ${s.url}: git sources are not supported by this builder`);
       else {
         const d = await download(x, s.url);
+        if (r.kind === 'ADD' && r.checksum !== undefined) {
+          const want = r.checksum.startsWith('sha256:') ? r.checksum.slice('sha256:'.length) : undefined;
+          if (want === undefined) throw invalidArgument(`unsupported checksum algorithm in ${r.checksum}: use sha256:<hex>`);
+          if (want !== d.digest) throw invalidArgument(`digest mismatch for ${s.url}: sha256:${d.digest}, expected ${r.checksum}`);
+        }
         const matches = matchSources(d.tree, d.name);
         sources.push({ kind: 'download', tree: d.tree, matches });
         keyed.push({ url: s.url, name: d.name, digest: d.digest });

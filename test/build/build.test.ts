@@ -236,6 +236,10 @@ describe.skipIf(!canRunContainers)('nerdctl build', () => {
         expect(lstatSync(path.join(root, 't/t.tgz')).isFile()).toBe(true);
         expect(existsSync(path.join(root, 't/inner.txt'))).toBe(false);
       });
+      const sum = ctx({ Dockerfile: `FROM busybox\nADD --checksum=sha256:${'0'.repeat(64)} http://127.0.0.1:${port}/files/data.txt /x\n` });
+      const bad = await env.build([sum]);
+      expect(bad.code).toBe(1);
+      expect(errorLines(bad.stderr)[0]).toMatch(/^Error: Dockerfile:2: digest mismatch for http:\/\/127\.0\.0\.1:\d+\/files\/data\.txt: sha256:[0-9a-f]{64}, expected sha256:0{64}$/);
       const missing = ctx({ Dockerfile: `FROM busybox\nADD http://127.0.0.1:${port}/nope /x\n` });
       const m = await env.build([missing]);
       expect(m.code).toBe(1);
