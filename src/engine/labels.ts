@@ -37,6 +37,10 @@ export const Nerdctl = {
   defaultNetwork: 'nerdctl/default-network',
   /** On a committed layer snapshot: the layer's size as Docker counts it (files and symlink targets, in bytes). */
   layerSize: 'nerdctl/layer.size',
+  /** On a lease: what it protects (`pull <name>`, `load`, `import`), for debugging leftover leases. */
+  leasePurpose: 'nerdctl/lease.purpose',
+  /** On the lease of an `image mount`: the mount point. */
+  imageMount: 'nerdctl/image-mount',
 } as const;
 
 /** Docker Compose v2's labels (docker/compose pkg/api/labels.go). */

@@ -23,6 +23,7 @@ import { detectCompression, openDecompressed } from '../archive/compression.js';
 import { openWriter, writeBlob } from '../content/helpers.js';
 import { isDigest, sha256Digest, type Digest } from '../digest.js';
 import { EngineError, hasCode, invalidArgument } from '../errdefs.js';
+import { Nerdctl } from '../labels.js';
 import { DEFAULT_LEASE_EXPIRY_MS } from '../leases/with-lease.js';
 import type { OpContext } from '../op-context.js';
 import { formatReference, parseReference } from '../reference.js';
@@ -216,7 +217,7 @@ export function ociEntryNames(d: Descriptor): string[] {
 
 /** Loads an archive; see the file header. */
 export async function loadArchive(ctx: OpContext, deps: CreateDeps, input: Readable, options: LoadOptions = {}): Promise<LoadedImage[]> {
-  const lease = await deps.storage.leases.create(ctx, { expiresInMs: DEFAULT_LEASE_EXPIRY_MS, labels: { 'nerdctl/lease.purpose': 'load' } });
+  const lease = await deps.storage.leases.create(ctx, { expiresInMs: DEFAULT_LEASE_EXPIRY_MS, labels: { [Nerdctl.leasePurpose]: 'load' } });
   const lctx: OpContext = { ...ctx, lease: lease.id };
   const snapshotter = options.snapshotter ?? deps.defaultSnapshotter;
   let outcome: 'ok' | 'failed' | 'canceled' = 'failed';

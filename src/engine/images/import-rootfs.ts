@@ -12,6 +12,7 @@ import { openDecompressed } from '../archive/compression.js';
 import { openWriter } from '../content/helpers.js';
 import type { Digest } from '../digest.js';
 import { hasCode, invalidArgument } from '../errdefs.js';
+import { Nerdctl } from '../labels.js';
 import { DEFAULT_LEASE_EXPIRY_MS } from '../leases/with-lease.js';
 import type { OpContext } from '../op-context.js';
 import { hostPlatform } from '../platforms.js';
@@ -106,7 +107,7 @@ async function storeLayer(ctx: OpContext, deps: CreateDeps, input: Readable): Pr
 
 /** Imports a rootfs tar; see the file header. */
 export async function importRootfs(ctx: OpContext, deps: CreateDeps, input: Readable, options: ImportOptions = {}): Promise<ImageContent> {
-  const lease = await deps.storage.leases.create(ctx, { expiresInMs: DEFAULT_LEASE_EXPIRY_MS, labels: { 'nerdctl/lease.purpose': 'import' } });
+  const lease = await deps.storage.leases.create(ctx, { expiresInMs: DEFAULT_LEASE_EXPIRY_MS, labels: { [Nerdctl.leasePurpose]: 'import' } });
   const lctx: OpContext = { ...ctx, lease: lease.id };
   let outcome: 'ok' | 'failed' | 'canceled' = 'failed';
   try {

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { EngineError, hasCode, invalidArgument, isErrno, notFound } from '../errdefs.js';
+import { Nerdctl } from '../labels.js';
 import type { Storage } from '../metadata/storage.js';
 import { isMountPoint, mountAll, unmount } from '../mount/mount.js';
 import type { OpContext } from '../op-context.js';
@@ -45,7 +46,7 @@ export async function mountImage(
   const abs = absDir(dir);
   const ids = mountIds(abs);
   try {
-    await storage.leases.create(ctx, { id: ids.lease, labels: { 'nerdctl/image-mount': abs } });
+    await storage.leases.create(ctx, { id: ids.lease, labels: { [Nerdctl.imageMount]: abs } });
   } catch (err) {
     if (hasCode(err, 'already-exists')) {
       throw new EngineError('conflict', `an image is already mounted on "${abs}"`, { hint: `unmount it first with "nerdctl image unmount ${dir}"` });

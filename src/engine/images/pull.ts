@@ -20,7 +20,7 @@ import type { Writer } from '../content/types.js';
 import type { Digest } from '../digest.js';
 import { shortId } from '../digest.js';
 import { canceled, hasCode, invalidArgument, notImplemented } from '../errdefs.js';
-import { GC } from '../labels.js';
+import { GC, Nerdctl } from '../labels.js';
 import { DEFAULT_LEASE_EXPIRY_MS } from '../leases/with-lease.js';
 import type { Storage } from '../metadata/storage.js';
 import type { OpContext } from '../op-context.js';
@@ -544,7 +544,7 @@ export async function pullImage(ctx: OpContext, deps: PullDeps, refText: string,
   ctx.signal.addEventListener('abort', onAbort, { once: true });
   const lease = await deps.storage.leases.create(ctx, {
     expiresInMs: DEFAULT_LEASE_EXPIRY_MS,
-    labels: { 'nerdctl/lease.purpose': `pull ${name}`.slice(0, 200) },
+    labels: { [Nerdctl.leasePurpose]: `pull ${name}`.slice(0, 200) },
   });
   const lctx: OpContext = { ...ctx, lease: lease.id, signal: controller.signal };
   const run = new PullRun(lctx, deps, resolver.fetcher(lctx, name), ref, emit, (reason) => controller.abort(reason));

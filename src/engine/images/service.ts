@@ -6,6 +6,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { Digest } from '../digest.js';
 import { shortId } from '../digest.js';
 import { EngineError, hasCode } from '../errdefs.js';
+import { Nerdctl } from '../labels.js';
 import { eventLogFor } from '../events/event-log.js';
 import { imageActor } from '../events/types.js';
 import { DEFAULT_LEASE_EXPIRY_MS } from '../leases/with-lease.js';
@@ -190,7 +191,7 @@ class Images implements ImageService {
 
   /** Runs `fn` in a fresh lease, finished as pull.ts does (GC on failure, kept on cancel). */
   async #leased<T>(ctx: OpContext, purpose: string, fn: (lctx: OpContext) => Promise<T>): Promise<T> {
-    const lease = await this.#storage.leases.create(ctx, { expiresInMs: DEFAULT_LEASE_EXPIRY_MS, labels: { 'nerdctl/lease.purpose': purpose } });
+    const lease = await this.#storage.leases.create(ctx, { expiresInMs: DEFAULT_LEASE_EXPIRY_MS, labels: { [Nerdctl.leasePurpose]: purpose } });
     let outcome: 'ok' | 'failed' | 'canceled' = 'failed';
     try {
       const r = await fn({ ...ctx, lease: lease.id });
