@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN } from '../helpers/cli.js';
 import { canRunContainers, makeBuildEnv, writeContext, type BuildEnv } from './helpers.js';
 
-describe.skipIf(!canRunContainers)('nerdctl build', () => {
+describe.skipIf(!canRunContainers)('nerdctl build', { timeout: 300_000 }, () => {
   let env: BuildEnv;
   const dirs: string[] = [];
 

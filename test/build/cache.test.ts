@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canRunContainers, makeBuildEnv, stepOutcomes, writeContext, type BuildEnv } from './helpers.js';
 
-describe.skipIf(!canRunContainers)('build cache', () => {
+describe.skipIf(!canRunContainers)('build cache', { timeout: 300_000 }, () => {
   let env: BuildEnv;
   const dirs: string[] = [];
 

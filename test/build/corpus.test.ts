@@ -79,7 +79,7 @@ function compareConfig(want: Record<string, unknown>, got: Record<string, unknow
   return out;
 }
 
-describe.skipIf(!canRunContainers)('build corpus', () => {
+describe.skipIf(!canRunContainers)('build corpus', { timeout: 300_000 }, () => {
   let env: BuildEnv;
 
   beforeAll(async () => {

@@ -9,7 +9,7 @@ import { hasRegistryBinary, startRegistry, type TestRegistry } from '../helpers/
 import { makeCtrEnv, type CtrEnv } from '../containers/helpers.js';
 import { canRunContainers, makeBuildEnv, writeContext, type BuildEnv } from './helpers.js';
 
-describe.skipIf(!canRunContainers || !hasRegistryBinary())('built images through a registry', () => {
+describe.skipIf(!canRunContainers || !hasRegistryBinary())('built images through a registry', { timeout: 300_000 }, () => {
   let registry: TestRegistry;
   let builder: BuildEnv;
   let fresh: CtrEnv;
