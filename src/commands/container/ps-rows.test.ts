@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ContainerState } from '../../engine/containers/types.js';
-import { commandText, ellipsis, goQuote, portEntries, portsText, statusText } from './ps-rows.js';
+import { tabwrite } from '../../util/tabwriter.js';
+import { alignTable, commandText, ellipsis, goQuote, portEntries, portsText, statusText } from './ps-rows.js';
 
 const base: ContainerState = {
   status: 'running',
@@ -58,5 +59,17 @@ describe('portsText', () => {
     ).toBe('127.0.0.1:8000-8002->8000-8002/tcp');
     expect(portsText(portEntries(['81/tcp', '82/tcp'], []))).toBe('81-82/tcp');
     expect(portsText(portEntries([], [{ hostIp: '::', hostPort: 9000, containerPort: 90, protocol: 'udp' }]))).toBe('[::]:9000->90/udp');
+  });
+});
+
+describe('alignTable', () => {
+  it('lays rows out exactly as the tabwriter does with Docker\'s settings', () => {
+    const lines = [
+      ['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES'],
+      ['0123456789ab', 'busybox', '"sleep 100"', '2 seconds ago', 'Up 1 second', '', 'web'],
+      ['ba9876543210', 'registry.example/很长的名字', '"sh -c \'x\'"', 'About a minute ago', 'Exited (0) 3 seconds ago', '0.0.0.0:80->80/tcp', 'a'],
+      ['x', '', '', '', '', '', ''],
+    ];
+    expect(alignTable(lines)).toBe(tabwrite(lines.map((l) => l.join('\t')).join('\n') + '\n'));
   });
 });

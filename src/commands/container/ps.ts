@@ -26,7 +26,7 @@ export const psCommand = defineCommand({
     const format = flags.format ?? '';
     // Docker's default table (or -q) is rendered directly; templates (and their parser) load only for --format.
     const plain = format === '' || format === 'table' || flags.quiet;
-    const [{ psRow, PS_DEFAULT_FORMAT }, { filterContainers, refreshUnknown }, { quickListContainers }, { resolve }] = await Promise.all([
+    const [{ psRow, alignTable, PS_DEFAULT_FORMAT }, { filterContainers, refreshUnknown }, { quickListContainers }, { resolve }] = await Promise.all([
       import('./ps-rows.js'),
       import('./ps-data.js'),
       import('../../engine/containers/list.js'),
@@ -71,10 +71,8 @@ export const psCommand = defineCommand({
       return;
     }
     if (!fmt) {
-      const { tabwrite } = await import('../../util/tabwriter.js');
       const cols: (keyof PsRow)[] = ['ID', 'Image', 'Command', 'RunningFor', 'Status', 'Ports', 'Names', ...(flags.size ? (['Size'] as const) : [])];
-      const lines = [cols.map((c) => PS_HEADERS[c]).join('\t'), ...rows.map((r) => cols.map((c) => r[c]).join('\t'))];
-      ctx.out.write(tabwrite(`${lines.join('\n')}\n`));
+      ctx.out.write(alignTable([cols.map((c) => PS_HEADERS[c]!), ...rows.map((r) => cols.map((c) => String(r[c])))]));
       return;
     }
     ctx.out.write(fmt.formatListing(rows, { ...listing, headers: PS_HEADERS, quietField: (r) => r.ID }));

@@ -117,7 +117,7 @@ function toRecord(r: Row): ContainerRecord {
 }
 
 function toSummary(r: SummaryRow): ContainerSummary {
-  return {
+  const out = {
     id: r.id,
     name: r.name,
     image: r.image,
@@ -125,14 +125,20 @@ function toSummary(r: SummaryRow): ContainerSummary {
     imageId: r.image_id,
     command: JSON.parse(r.command) as string[],
     createdAt: r.created_at,
-    labels: parseLabels(r.labels),
     state: JSON.parse(r.state) as ContainerState,
-    exposedPorts: JSON.parse(r.exposed) as string[],
-    networks: JSON.parse(r.networks) as string[],
-    volumes: JSON.parse(r.volumes) as string[],
     snapshotter: r.snapshotter,
     snapshotKey: r.snapshot_key,
+  } as unknown as ContainerSummary;
+  // Columns only filters and some formats read are parsed on first use: `ps` over hundreds of rows stays flat.
+  const lazy = <K extends keyof ContainerSummary>(key: K, make: () => ContainerSummary[K]) => {
+    let v: ContainerSummary[K] | undefined;
+    Object.defineProperty(out, key, { enumerable: true, configurable: true, get: () => (v ??= make()) });
   };
+  lazy('labels', () => parseLabels(r.labels));
+  lazy('exposedPorts', () => JSON.parse(r.exposed) as string[]);
+  lazy('networks', () => JSON.parse(r.networks) as string[]);
+  lazy('volumes', () => JSON.parse(r.volumes) as string[]);
+  return out;
 }
 
 /** Docker's conflict message for a name in use. */
