@@ -62,6 +62,22 @@ function countRows(storage: Storage, table: string, namespace: string, where = '
   }
 }
 
+/** Containers of the namespace by recorded state (one query; 0 when the containers table does not exist yet). */
+async function containerCounts(storage: Storage, namespace: string): Promise<{ total: number; running: number; paused: number }> {
+  const counts = { total: 0, running: 0, paused: 0 };
+  try {
+    const { createContainerStore } = await import('../../engine/containers/store.js');
+    for (const c of createContainerStore(storage.db).list(namespace)) {
+      counts.total++;
+      if (c.state.status === 'running' || c.state.status === 'restarting') counts.running++;
+      else if (c.state.status === 'paused') counts.paused++;
+    }
+  } catch {
+    counts.total = countRows(storage, 'containers', namespace);
+  }
+  return counts;
+}
+
 /** Docker's text layout. Pure. */
 export function renderInfo(i: InfoObject, debug: boolean): string {
   const l: string[] = [
@@ -115,14 +131,14 @@ export const infoCommand = defineCommand({
     const storage = (await ctx.engine()).storage;
     const ns = g.namespace;
     const images = countRows(storage, 'images', ns);
-    const containers = countRows(storage, 'containers', ns);
+    const containers = await containerCounts(storage, ns);
     const cniPlugins = ['bridge', 'macvlan', 'ipvlan', 'host', 'none'];
     const info: InfoObject = {
       ID: '',
-      Containers: containers,
-      ContainersRunning: 0,
-      ContainersPaused: 0,
-      ContainersStopped: containers,
+      Containers: containers.total,
+      ContainersRunning: containers.running,
+      ContainersPaused: containers.paused,
+      ContainersStopped: containers.total - containers.running - containers.paused,
       Images: images,
       Driver: g.snapshotter,
       DriverStatus: [],
