@@ -5,3 +5,4 @@ cd "$(dirname "$0")/.."
 node bench/pull.mjs "$@"
 node bench/run.mjs
 node bench/build.mjs
+node bench/compose.mjs
