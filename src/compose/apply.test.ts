@@ -123,3 +123,19 @@ describe('limiter', () => {
     expect(await free(3)).toBe(3);
   });
 });
+
+describe('buildRequest refusals', () => {
+  it.each([
+    ['ssh: [default]', 'services.web.build.ssh: not supported by nerdctl compose'],
+    ['additional_contexts: {x: ./x}', 'services.web.build.additional_contexts: not supported'],
+    ['platforms: [linux/amd64, linux/arm64]', 'services.web.build.platforms: only the host platform can be built'],
+  ])('refuses %s', (line, msg) => {
+    const p = load(`services:\n  web:\n    build:\n      context: ./app\n      ${line}\n`);
+    expect(() => buildRequest(p, p.services.web!)).toThrow(msg);
+  });
+
+  it('accepts cache_from (a cache hint; the builder keeps its own cache)', () => {
+    const p = load(`services:\n  web:\n    build:\n      context: ./app\n      cache_from: [x]\n`);
+    expect(buildRequest(p, p.services.web!).tags).toEqual(['shop-web']);
+  });
+});

@@ -171,6 +171,17 @@ export function buildRequest(project: Project, s: Service, opts: { noCache?: boo
   if (/^[a-z]+:\/\//.test(bc.context) || bc.context.startsWith('git@')) {
     throw composeError(`services.${s.name}.build.context: remote build contexts are not supported by nerdctl compose`);
   }
+  // build keys the in-process builder has no counterpart for are refused, not silently dropped
+  const refuse = (key: string, why = 'not supported by nerdctl compose') => {
+    throw composeError(`services.${s.name}.build.${key}: ${why}`, { path: `services.${s.name}.build.${key}` });
+  };
+  const nonEmpty = (v: unknown) => v !== undefined && v !== false && !(Array.isArray(v) && v.length === 0) && !(typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 0);
+  for (const key of ['ssh', 'secrets', 'additional_contexts', 'entitlements', 'privileged', 'ulimits', 'cache_to', 'extra_hosts'] as const) {
+    if (nonEmpty(bc[key])) refuse(key);
+  }
+  if (bc.isolation !== undefined && bc.isolation !== 'default') refuse('isolation');
+  if ((bc.platforms ?? []).length > 1) refuse('platforms', 'only the host platform can be built');
+  if (bc.shm_size !== undefined) refuse('shm_size');
   const args: Record<string, string> = {};
   for (const [k, v] of Object.entries(bc.args ?? {})) if (v !== null) args[k] = v;
   Object.assign(args, opts.args ?? {});
@@ -189,8 +200,8 @@ export function buildRequest(project: Project, s: Service, opts: { noCache?: boo
     pull: opts.pull === true || bc.pull === true,
     ...(s.platform !== undefined ? { platform: s.platform } : {}),
     ...(bc.network !== undefined ? { network: bc.network } : {}),
-    extraHosts: Object.entries(bc.extra_hosts ?? {}).flatMap(([h, ips]) => ips.map((ip) => `${h}:${ip}`)),
-    ...(bc.shm_size !== undefined ? { shmSize: bc.shm_size } : {}),
+    extraHosts: [],
+    ...(bc.no_cache_filter !== undefined && bc.no_cache_filter.length > 0 ? { noCacheFilter: [...bc.no_cache_filter] } : {}),
     quiet: opts.quiet === true,
   };
 }

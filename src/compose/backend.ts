@@ -39,7 +39,8 @@ export interface ComposeBuildRequest {
   platform?: string;
   network?: string;
   extraHosts: string[];
-  shmSize?: number;
+  /** Stages whose steps ignore the cache. */
+  noCacheFilter?: string[];
   /** `--quiet`: no build output. */
   quiet: boolean;
 }

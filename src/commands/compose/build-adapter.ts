@@ -33,6 +33,7 @@ export async function buildForCompose(ctx: CommandContext, op: OpContext, req: C
       ...(req.target !== undefined ? { target: req.target } : {}),
       ...(req.platform !== undefined ? { platform: req.platform } : {}),
       noCache: req.noCache,
+      ...(req.noCacheFilter !== undefined ? { noCacheFilter: req.noCacheFilter } : {}),
       pull: req.pull,
       labels: req.labels,
       ...(req.network !== undefined ? { network: req.network } : {}),
