@@ -607,6 +607,7 @@ export async function applyUp(b: ComposeBackend, ctx: OpContext, project: Projec
   const createdVolumes: string[] = [];
   try {
     preflight(st, plan.services);
+    for (const a of plan.images) if (a.kind === 'build-image') buildRequest(project, project.services[a.service]!);
     await checkExternals(b, ctx, project, plan.services.map((s) => s.service));
     await Promise.all([
       ...plan.networks.map((n) => createNetwork(st, n, createdNetworks)),
