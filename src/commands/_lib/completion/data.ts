@@ -63,5 +63,115 @@ export const emptyCompletionData: CompletionData = {
   composeServices: none,
 };
 
-/** The provider `nerdctl __complete` uses. TODO(lead): engine-backed lookups once the stores exist. */
-export const createCompletionData: CompletionDataProvider = () => emptyCompletionData;
+/**
+ * The provider `nerdctl __complete` uses: the stores of the data root and namespace the typed flags select, opened
+ * read-only (a missing database means no names). Each source loads its store only when asked.
+ */
+export const createCompletionData: CompletionDataProvider = async (query) => {
+  const { resolveGlobals } = await import('../config.js');
+  const g = await resolveGlobals(query.globals, query.changed, query.env);
+  const ns = g.namespace;
+  let dbPromise: Promise<import('../../../engine/metadata/db.js').MetadataDb | undefined> | undefined;
+  const db = () =>
+    (dbPromise ??= import('../../../engine/metadata/db.js').then((m) => {
+      try {
+        return m.openMetadataDb({ dataRoot: g.dataRoot, readonly: true });
+      } catch {
+        return undefined;
+      }
+    }));
+  /** Runs a lookup on the database; a missing database or table gives no names. */
+  const withDb = async (fn: (d: import('../../../engine/metadata/db.js').MetadataDb) => Promise<NameList> | NameList): Promise<NameList> => {
+    const d = await db();
+    if (d === undefined) return [];
+    try {
+      return await fn(d);
+    } catch {
+      return [];
+    }
+  };
+  return {
+    containers: (state) =>
+      withDb(async (d) => {
+        const { createContainerStore } = await import('../../../engine/containers/store.js');
+        const wanted = (status: string): boolean => {
+          switch (state) {
+            case 'running':
+              return status === 'running' || status === 'restarting';
+            case 'paused':
+              return status === 'paused';
+            case 'stopped':
+              return status === 'created' || status === 'exited' || status === 'dead';
+            default:
+              return true;
+          }
+        };
+        return createContainerStore(d)
+          .list(ns)
+          .filter((c) => wanted(c.state.status))
+          .map((c) => ({ value: c.name, description: `${c.image} (${c.state.status})` }));
+      }),
+    images: () =>
+      withDb(async (d) => {
+        const { createImageStore } = await import('../../../engine/images/store.js');
+        const { isDanglingName } = await import('../../../engine/images/names.js');
+        const { familiarString, parseReference } = await import('../../../engine/reference.js');
+        return createImageStore(d)
+          .list(ns)
+          .filter((i) => !isDanglingName(i.name))
+          .map((i) => {
+            try {
+              return familiarString(parseReference(i.name));
+            } catch {
+              return i.name;
+            }
+          });
+      }),
+    volumes: () =>
+      withDb(async (d) => {
+        const { createVolumeService } = await import('../../../engine/volumes/service.js');
+        const { nullLogger } = await import('../../../engine/log.js');
+        const ctx = { namespace: ns, signal: new AbortController().signal, log: nullLogger };
+        return (await createVolumeService({ db: d, dataRoot: g.dataRoot }).list(ctx)).map((v) => v.name);
+      }),
+    namespaces: () =>
+      withDb(async (d) => {
+        const { createNamespaceStore } = await import('../../../engine/metadata/namespaces.js');
+        return createNamespaceStore(d)
+          .list()
+          .map((n) => n.name);
+      }),
+    snapshots: () =>
+      withDb(async (d) => {
+        const rows = d.sqlite
+          .prepare('SELECT key FROM snapshots WHERE namespace = ? AND snapshotter = ? ORDER BY key')
+          .all(ns, g.snapshotter) as { key: string }[];
+        return rows.map((r) => r.key);
+      }),
+    networks: async () => {
+      try {
+        const { loadNetworks } = await import('../../../network/cni/config.js');
+        const nets = await loadNetworks({ netconfPath: g.cniNetconfPath, dataRoot: g.dataRoot, cniPaths: g.cniPath.split(':') }, ns);
+        const names = nets.map((n) => n.name);
+        return [...new Set(['bridge', 'host', 'none', ...names])];
+      } catch {
+        return ['bridge', 'host', 'none'];
+      }
+    },
+    composeServices: async () => {
+      try {
+        const { loadProject } = await import('../../../compose/index.js');
+        const files = query.flags.file as string[] | undefined;
+        const r = loadProject({
+          cwd: query.cwd,
+          env: { ...query.env },
+          ...(files !== undefined && files.length > 0 ? { files } : {}),
+          ...(typeof query.flags['project-directory'] === 'string' ? { projectDirectory: query.flags['project-directory'] } : {}),
+        });
+        return Object.keys(r.project?.services ?? {});
+      } catch {
+        return [];
+      }
+    },
+  };
+};
