@@ -4,7 +4,6 @@
  * flags), and the on-demand health-check runner (`internal healthcheck-runner`).
  */
 import { resolve } from 'node:path';
-import { healthRunnerAlive } from '../../engine/containers/health-runner.js';
 import type { ContainerNetworkProvider } from '../../engine/containers/types.js';
 import type { EngineOptions } from '../../engine/engine.js';
 import type { GlobalOptions } from './context.js';
@@ -55,6 +54,7 @@ export function containerEngineHooks(
     },
     exitCommand: (id) => [...selfCommand, ...base, 'internal', 'cleanup', id],
     async ensureHealthRunner(namespace) {
+      const { healthRunnerAlive } = await import('../../engine/containers/health-runner.js');
       if (healthRunnerAlive(g.stateRoot, namespace)) return;
       // child_process loads on demand: most commands never spawn anything from this module.
       const { spawn } = await import('node:child_process');

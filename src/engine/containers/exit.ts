@@ -184,6 +184,14 @@ export async function removeLocked(
     }
     d.store.updateState(ns, id, (s) => ({ ...s, stoppedByUser: true, status: 'removing' }));
     await markExitHandled(paths);
+    // SIGKILL to every process and wait for conmon's exit record (inotify): quicker than `runc delete --force`,
+    // which polls for the death it causes. The delete below then finds a stopped task.
+    try {
+      await d.tasks.kill(ctx, id, 9, { all: true });
+      await d.tasks.waitExit(ctx, id, { timeoutMs: 10_000 });
+    } catch (err) {
+      ctx.log.debug('rm -f: kill before delete failed; the forced delete takes over', { id, error: err });
+    }
   }
   if (!opts.cleaned) {
     await d.tasks.delete(ctx, id, { force: true }).catch((err: unknown) => {
