@@ -2,6 +2,7 @@
 // Container benchmarks (issue 3), side by side with Docker in one run: medians of N iterations and ratios.
 //
 //   node bench/run.mjs [--iterations 7] [--ps-counts 50,500] [--rss-count 10] [--no-docker] [--bin dist/nerdctl.js]
+//                      [--image-tar busybox.tar (a docker-archive, loaded into both; default: Docker's busybox:latest)] [--json out]
 //
 // What is measured (wall time of the CLI as a user sees it):
 //   run --rm busybox true            ours with --network none and with the default bridge; Docker with --network none
@@ -99,9 +100,14 @@ try {
 
   // The same image for both: Docker's busybox, loaded into ours.
   const tarFile = join(base, 'busybox.tar');
-  if (useDocker) writeFileSync(tarFile, execFileSync(DOCKER, ['save', 'busybox:latest'], { maxBuffer: 1 << 28 }));
-  else if (opt('image-tar')) writeFileSync(tarFile, readFileSync(opt('image-tar')));
-  else throw new Error('no Docker to take busybox from: pass --image-tar <docker-archive with busybox:latest>');
+  if (opt('image-tar')) {
+    writeFileSync(tarFile, readFileSync(opt('image-tar')));
+    if (useDocker) docker(['load', '-i', tarFile]);
+  } else if (useDocker) {
+    writeFileSync(tarFile, execFileSync(DOCKER, ['save', 'busybox:latest'], { maxBuffer: 1 << 28 }));
+  } else {
+    throw new Error('no Docker to take busybox from: pass --image-tar <docker-archive with busybox:latest>');
+  }
   ours(['load', '-i', tarFile]);
 
   console.log('\nstartup');
