@@ -41,6 +41,7 @@ import { buildHostsFile, resolveExtraHosts, type ExtraHost, type HostsRecord } f
 import { peersOf, refreshHostsFiles, rewriteInPlace } from './hosts-sync.js';
 import { cidrContains, firstHost, formatIp, normalizeIp, parseCidr, parseIp } from './ip.js';
 import { addForwardRule, publishedHostPorts, purgeContainerRules, removeForwardRule } from './iptables.js';
+import { ensureNetworkRules, runtimeConfList, type NetworkRules } from './network-rules.js';
 import { createNetns, netnsExists, netnsNameFor, netnsPath, removeNetns } from './netns.js';
 import { allocatePorts, ephemeralPortRange, type Binding } from './port-allocator.js';
 import type { PortMapping, PortProtocol, PortSpec } from './ports.js';
@@ -56,6 +57,11 @@ export interface AttachContext {
   namespace: string;
   log: Logger;
   signal?: AbortSignal;
+  /**
+   * Bridges whose per-network firewall rules were found complete (or installed) earlier in this invocation: they
+   * are not checked again (see network-rules.ts). Shared by every attach of one Networking instance.
+   */
+  rulesVerified?: Set<string>;
 }
 
 /** One network to join, as the user asked for it. */
@@ -182,13 +188,15 @@ function validateRequestedIp(net: NetworkInfo, ip: string, family: 4 | 6): strin
 }
 
 /**
- * The conflist used for ADD (and replayed for DEL), minus the plugins that would have nothing to do: portmap when
- * nothing is published, and a bare `{"type": "tuning"}` (nerdctl puts one in every bridge network for the MAC
- * argument, which the bridge plugin already honours) when no MAC is asked for. Each skipped plugin is one exec
- * less on both ADD and DEL, and every exec costs 10-150 ms of iptables work.
+ * The conflist used for ADD (and replayed for DEL): the network's chain as {@link runtimeConfList} runs it (the
+ * bridge plugin without `ipMasq` and no `firewall` plugin: their work is done once per network, see
+ * network-rules.ts), minus the plugins that would have nothing to do: portmap when nothing is published, and a
+ * bare `{"type": "tuning"}` (nerdctl puts one in every bridge network for the MAC argument, which the bridge plugin
+ * already honours) when no MAC is asked for. Each skipped plugin is one exec less on both ADD and DEL, and every
+ * exec costs 10-150 ms of iptables work.
  */
 function conflistFor(net: NetworkInfo, publishes: boolean, mac: boolean): CniConfList {
-  const list = net.conflist!;
+  const list = runtimeConfList(net.conflist!).conflist;
   const plugins = list.plugins.filter((p, i) => {
     if (i === 0) return true;
     if (!publishes && p.capabilities?.portMappings === true) return false;
@@ -196,6 +204,35 @@ function conflistFor(net: NetworkInfo, publishes: boolean, mac: boolean): CniCon
     return true;
   });
   return plugins.length === list.plugins.length ? list : { ...list, plugins };
+}
+
+/** The per-network firewall rules the networks need (each bridge once). */
+function networkRulesOf(nets: readonly NetworkInfo[]): NetworkRules[] {
+  const out = new Map<string, NetworkRules>();
+  for (const n of nets) {
+    const r = n.conflist === undefined ? undefined : runtimeConfList(n.conflist).rules;
+    if (r !== undefined && !out.has(r.bridge)) out.set(r.bridge, r);
+  }
+  return [...out.values()];
+}
+
+/**
+ * Makes sure the networks' firewall rules exist, checking each bridge once per invocation. Resolves to the error
+ * instead of rejecting, so it can run beside other steps and be awaited (or dropped) later without an unhandled
+ * rejection.
+ */
+function ensureRules(c: AttachContext, nets: readonly NetworkInfo[]): Promise<unknown> {
+  const todo = networkRulesOf(nets).filter((r) => !(c.rulesVerified?.has(r.bridge) ?? false));
+  if (todo.length === 0) return Promise.resolve(undefined);
+  return Promise.all(
+    todo.map(async (r) => {
+      await ensureNetworkRules(r, c.log);
+      c.rulesVerified?.add(r.bridge);
+    }),
+  ).then(
+    () => undefined,
+    (err: unknown) => err,
+  );
 }
 
 function canPublish(net: NetworkInfo): boolean {
@@ -288,7 +325,9 @@ async function addEndpoint(c: AttachContext, rec: EndpointRecord, ep: NetworkEnd
     if ((err as { name?: string }).name === 'AbortError') throw canceled(`network "${ep.networkName}": attach canceled`, { cause: err });
     throw wrap(err, `network "${ep.networkName}"`, 'failed-precondition');
   }
-  if (ep.portMappings.length > 0) {
+  // Only a chain that still runs the firewall plugin (a foreign conflist) needs the per-container accept rule for
+  // DNAT'ed traffic; the per-network rules accept it for the whole bridge.
+  if (ep.portMappings.length > 0 && ep.conflist.plugins.some((p) => p.type === 'firewall')) {
     ep.forwardRules = [];
     for (const ip of [ep.ipAddress, ep.ipv6Address]) {
       if (ip !== undefined && (await addForwardRule(ip, rec.containerId, c.log))) ep.forwardRules.push(ip);
@@ -469,6 +508,9 @@ export async function attachNetworks(c: AttachContext, opts: AttachOptions): Pro
   // 3-5. side effects, undone on any failure
   let nsCreated = false;
   const added: NetworkEndpointRecord[] = [];
+  // The networks' firewall rules are checked (and installed if missing) while the namespace is made and the
+  // plugins run: nothing of the container depends on them until it sends its first packet.
+  const rulesReady = ensureRules(c, targets.map((t) => t.net));
   try {
     try {
       // A namespace of this name without a record is debris of a killed process (the record is written first):
@@ -482,16 +524,20 @@ export async function attachNetworks(c: AttachContext, opts: AttachOptions): Pro
     for (const ep of rec.networks) {
       added.push(ep);
       await addEndpoint(c, rec, ep);
-      // Persist each result at once: DEL needs it (the firewall plugin removes its rules by the result's IPs).
-      await c.store.withLock(async () => c.store.put(rec));
+      // Persist the result before the next network: DEL of plugins that find their state by the result's
+      // addresses needs it, should this process die half-way (resultFromNetns is the fallback).
+      if (rec.networks.length > 1) await c.store.withLock(async () => c.store.put(rec));
     }
     await writeEtcFiles(c, opts, extraHosts, req.mode);
+    const rulesErr = await rulesReady;
+    if (rulesErr !== undefined) throw rulesErr;
     await c.store.withLock(async () => {
       rec.state = 'attached';
       c.store.put(rec);
       await refreshHostsFiles(c.store, [rec.containerId, ...peersOf(rec, c.store.all())], c.log);
     });
   } catch (err) {
+    await rulesReady;
     await undoAttach(c, rec, added, nsCreated);
     throw err;
   }
@@ -600,9 +646,16 @@ export async function connectNetwork(c: AttachContext, containerId: string, requ
     c.store.put(r);
     return { rec: r, ep: e };
   });
+  const rulesReady = ensureRules(c, [net]);
   try {
     await addEndpoint(c, rec, ep);
+    const rulesErr = await rulesReady;
+    if (rulesErr !== undefined) {
+      await delEndpoint(c, rec, ep, true).catch((e: unknown) => c.log.warn('rollback: network cleanup failed', { network: ep.networkName, error: e }));
+      throw rulesErr;
+    }
   } catch (err) {
+    await rulesReady;
     await c.store.withLock(async () => {
       const r = c.store.get(containerId);
       if (r) {

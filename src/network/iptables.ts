@@ -5,10 +5,13 @@
  *   root or tool, so two containers never get the same published port (nerdctl reads the rules for the same
  *   reason).
  * - {@link addForwardRule} / {@link removeForwardRule}: one ACCEPT rule per container with published ports, in the
- *   firewall plugin's CNI-ADMIN chain, for forwarded traffic that portmap DNAT'ed to it. The firewall plugin only
- *   accepts traffic from the container and replies to it; a new connection from another host to a published port
- *   is forwarded traffic too, and dockerd sets the FORWARD policy to DROP when it enables IP forwarding itself.
- *   (Traffic from the host itself, 127.0.0.1 or its own address, goes through OUTPUT, not FORWARD.)
+ *   firewall plugin's CNI-ADMIN chain, for forwarded traffic that portmap DNAT'ed to it — only for chains that still
+ *   run the firewall plugin (foreign conflists, records of older attachments); nerdctl's bridge networks accept it
+ *   per network (network-rules.ts). The firewall plugin only accepts traffic from the container and replies to it;
+ *   a new connection from another host to a published port is forwarded traffic too, and dockerd sets the FORWARD
+ *   policy to DROP when it enables IP forwarding itself. (Traffic from the host itself, 127.0.0.1 or its own
+ *   address, goes through OUTPUT, not FORWARD.)
+ * - {@link saveAll} / {@link restore}: the dump and the one-transaction batch network-rules.ts builds on.
  * - {@link purgeContainerRules}: removes rules the bridge and portmap plugins left for a container when its network
  *   namespace disappeared before DEL (the bridge plugin finds the addresses to unmasquerade inside the namespace,
  *   so without it its DEL leaves the masquerade chain behind).
@@ -20,18 +23,35 @@
 import type { Logger } from '../engine/log.js';
 import type { IpFamily } from './ip.js';
 import type { PortMapping, PortProtocol } from './ports.js';
-import { runCommand } from './run-command.js';
+import { runCommand, type CommandResult } from './run-command.js';
 
 function bin(family: IpFamily, save = false): string {
   return `${family === 6 ? 'ip6tables' : 'iptables'}${save ? '-save' : ''}`;
 }
 
-async function save(family: IpFamily, table: string): Promise<string> {
+async function save(family: IpFamily, table?: string): Promise<string> {
   try {
-    const r = await runCommand(bin(family, true), ['-t', table]);
+    const r = await runCommand(bin(family, true), table === undefined ? [] : ['-t', table]);
     return r.code === 0 ? r.stdout : '';
   } catch {
     return ''; // no iptables on this host: nothing to read
+  }
+}
+
+/** `iptables-save` (or ip6tables-save) of every table: one exec; '' when iptables is missing. */
+export function saveAll(family: IpFamily): Promise<string> {
+  return save(family);
+}
+
+/**
+ * Applies an `iptables-restore --noflush` script: one exec and one atomic transaction (all lines or none).
+ * Never rejects; a missing binary reads as a failure.
+ */
+export async function restore(family: IpFamily, script: string): Promise<CommandResult> {
+  try {
+    return await runCommand(`${bin(family)}-restore`, ['-w', '--noflush'], { input: script });
+  } catch (err) {
+    return { code: -1, stdout: '', stderr: err instanceof Error ? err.message : String(err) };
   }
 }
 
@@ -64,7 +84,8 @@ export function splitRule(line: string): string[] {
   return out;
 }
 
-function quoteArg(s: string): string {
+/** Quotes one word for iptables-restore (as iptables-save does: double quotes, backslash escapes). */
+export function quoteArg(s: string): string {
   return /^[A-Za-z0-9_./:,=!-]+$/.test(s) ? s : `"${s.replace(/(["\\])/g, '\\$1')}"`;
 }
 

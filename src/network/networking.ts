@@ -95,6 +95,8 @@ export function openNetworking(options: NetworkingOptions): Networking {
   };
   const store = new EndpointStore(options.dataRoot);
   const cni: CniRuntime = { paths };
+  // Per-invocation: bridges whose firewall rules were already checked (compose attaches many containers).
+  const rulesVerified = new Set<string>();
   const envFor = (ctx: OpContext): NetworkConfigEnv => ({ ...env, log: ctx.log });
   const actx = (ctx: OpContext): AttachContext => ({
     env: envFor(ctx),
@@ -103,6 +105,7 @@ export function openNetworking(options: NetworkingOptions): Networking {
     namespace: ctx.namespace,
     log: ctx.log,
     signal: ctx.signal,
+    rulesVerified,
   });
 
   const visible = async (ctx: OpContext): Promise<NetworkInfo[]> => {
@@ -145,6 +148,7 @@ export function openNetworking(options: NetworkingOptions): Networking {
           });
         }
         await removeNetworkConfig(envFor(ctx), net);
+        if (net.bridge !== undefined) rulesVerified.delete(net.bridge);
         return net;
       });
     },

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { nullLogger } from '../../src/engine/log.js';
 import type { OpContext } from '../../src/engine/op-context.js';
 import { purgeBridgeRules } from '../../src/network/iptables.js';
+import { removeNetworkRules } from '../../src/network/network-rules.js';
 import { openNetworking, type Networking } from '../../src/network/networking.js';
 
 export const canRun =
@@ -189,11 +190,12 @@ export async function cleanupEnv(env: NetTestEnv): Promise<string[]> {
   }
   const tokens = [...env.containers, ...bridges.filter((b) => b !== `${env.id}d`)];
   leftovers.push(...newIptablesLines(env.iptablesBefore, tokens).map((r) => `iptables ${r}`));
-  // The default network is never removed, so its bridge and the firewall plugin's isolation rules for it stay
-  // (as Docker's do for docker0); a test environment removes them by hand.
+  // The default network is never removed, so its bridge and its firewall rules stay (as Docker's do for
+  // docker0); a test environment removes them by hand.
   for (const l of [...bridges, ...env.links]) {
     if (linkExists(l)) sh('ip', ['link', 'del', l]);
     await purgeBridgeRules(l);
+    await removeNetworkRules(l);
   }
   env.nets.close();
   rmSync(env.dir, { recursive: true, force: true });

@@ -52,6 +52,7 @@ import {
   type Cidr,
 } from '../ip.js';
 import { purgeBridgeRules } from '../iptables.js';
+import { removeNetworkRules } from '../network-rules.js';
 import { runCommand } from '../run-command.js';
 import type { CniConfList, CniPluginConf } from './types.js';
 
@@ -763,7 +764,7 @@ export async function deleteLink(name: string): Promise<void> {
 }
 
 /**
- * Removes a network's conflist, its bridge device (unless another config names the same bridge) and the IPAM
+ * Removes a network's conflist, its bridge device and firewall rules (unless another config names the same bridge) and the IPAM
  * allocations under our data root. Checking that no container uses it is the caller's job.
  * @throws failed-precondition for pseudo networks
  */
@@ -776,7 +777,8 @@ export async function removeNetworkConfig(env: NetworkConfigEnv, net: NetworkInf
     const others = await loadAllNetworks(env);
     if (!others.some((n) => n.bridge === net.bridge)) {
       await deleteLink(net.bridge);
-      await purgeBridgeRules(net.bridge, env.log);
+      // The per-network rules (network-rules.ts) and the firewall plugin's isolation rules of older attachments.
+      await Promise.all([removeNetworkRules(net.bridge, env.log), purgeBridgeRules(net.bridge, env.log)]);
     }
   }
   const ipamRoot = join(resolve(env.dataRoot), 'network', 'ipam');
