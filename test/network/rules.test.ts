@@ -48,7 +48,7 @@ describe.skipIf(!canRun)('per-network firewall rules', () => {
     return id;
   }
 
-  it('installs a network's rules once on first use, adds none per container, and removes them with the network', async () => {
+  it("installs a network's rules once on first use, adds none per container, and removes them with the network", async () => {
     const before = iptablesDump();
     const [subnet] = freeSubnets(1);
     const net = await env.nets.createNetwork(env.ctx, { name: `${env.id}-n`, subnets: [subnet!] });
