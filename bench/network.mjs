@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Network attach/detach in isolation (the CNI part of `run`, `rm`, `compose up/down`), without runc or the CLI.
 //
-//   node bench/network.mjs [--iterations 15] [--json out.json] [--trace]
+//   node bench/network.mjs [--iterations 15] [--json out.json] [--trace] [--shared]
 //
 // The network layer (src/network/networking.ts) is bundled with esbuild into node_modules/.cache and driven
 // directly: openNetworking() on a private data root and CNI config dir, a private default network (bridge
@@ -12,6 +12,9 @@
 //   bridge -p            the default bridge with one published port (portmap)
 //   user network         a user bridge network, with an alias (hosts files)
 //
+// Each attach and each detach gets its own openNetworking() (as separate CLI invocations: `run -d`, then `rm -f`),
+// so per-invocation caches do not help and the firewall check runs every time; opening is not timed. --shared uses
+// one instance for everything (compose up/down attaching many containers in one process).
 // --trace also runs one attach/detach of each case under `strace -f -e trace=execve` of this process and prints
 // how many programs each step executed, by name (iptables, ip, CNI plugins).
 // Not a test: nothing is asserted. Runs as root; removes everything it made (netns, bridges, iptables rules).
@@ -32,6 +35,7 @@ const opt = (name, dflt) => {
 const ITER = Number(opt('iterations', '15'));
 const JSON_OUT = opt('json', undefined);
 const TRACE = args.includes('--trace');
+const SHARED = args.includes('--shared');
 const CHILD = args.includes('--child'); // internal: the traced child runs one round and exits
 
 if (process.getuid?.() !== 0) {
@@ -96,7 +100,12 @@ const bridge = `nbnet${x}`;
 const userBridge = `nbnetu${x}`;
 const log = { level: 'error', debug() {}, info() {}, warn(m, f) { console.error('warn:', m, f ?? ''); }, error() {}, with() { return log; } };
 const ctx = { namespace: 'netbench', signal: new AbortController().signal, log };
-const nets = net.openNetworking({ dataRoot, netconfPath, defaultNetwork: { subnet: `10.218.${x}.0/24`, bridge } });
+const netOptions = { dataRoot, netconfPath, defaultNetwork: { subnet: `10.218.${x}.0/24`, bridge } };
+const nets = net.openNetworking(netOptions);
+/** The instance for one step: a fresh one per step unless --shared. */
+function session() {
+  return SHARED ? { n: nets, close() {} } : (() => { const n = net.openNetworking(netOptions); return { n, close: () => n.close() }; })();
+}
 
 const userNet = 'netbench-u';
 async function ensureUserNet() {
@@ -121,13 +130,18 @@ const cases = {
 async function round(name, port) {
   const id = randomBytes(32).toString('hex');
   const hostsPath = join(base, `${id.slice(0, 12)}.hosts`);
+  const s1 = session();
   const t0 = process.hrtime.bigint();
-  await nets.attach(ctx, { containerId: id, name: `c${id.slice(0, 6)}`, hostname: id.slice(0, 12), hostsPath, ...cases[name](port) });
+  await s1.n.attach(ctx, { containerId: id, name: `c${id.slice(0, 6)}`, hostname: id.slice(0, 12), hostsPath, ...cases[name](port) });
   const t1 = process.hrtime.bigint();
-  await nets.detach(ctx, id);
+  s1.close();
+  const s2 = session();
   const t2 = process.hrtime.bigint();
+  await s2.n.detach(ctx, id);
+  const t3 = process.hrtime.bigint();
+  s2.close();
   rmSync(hostsPath, { force: true });
-  return { attach: Number(t1 - t0) / 1e6, detach: Number(t2 - t1) / 1e6 };
+  return { attach: Number(t1 - t0) / 1e6, detach: Number(t3 - t2) / 1e6 };
 }
 
 function cleanup() {
@@ -149,12 +163,16 @@ if (CHILD) {
   const port = await freePort();
   await round(name, port); // warm (default network and bridge exist afterwards)
   const marker = (s) => sh('true', [`--mark-${s}`]);
-  marker('attach');
   const id = randomBytes(32).toString('hex');
-  await nets.attach(ctx, { containerId: id, hostname: 'h', ...cases[name](port) });
+  const s1 = session();
+  marker('attach');
+  await s1.n.attach(ctx, { containerId: id, hostname: 'h', ...cases[name](port) });
+  s1.close();
+  const s2 = session();
   marker('detach');
-  await nets.detach(ctx, id);
+  await s2.n.detach(ctx, id);
   marker('end');
+  s2.close();
   nets.close();
   process.exit(0);
 }
@@ -163,7 +181,9 @@ const results = {};
 try {
   await ensureUserNet();
   const port = await freePort();
-  console.log(`network attach/detach, ${ITER} iterations each (iptables: ${sh('iptables', ['--version']).stdout.trim()})`);
+  console.log(
+    `network attach/detach, ${ITER} iterations each, ${SHARED ? 'one Networking instance for all' : 'a fresh Networking instance per step'} (${sh('iptables', ['--version']).stdout.trim()})`,
+  );
   for (const name of Object.keys(cases)) {
     await round(name, port); // warm-up: default network config, bridge device, per-network rules
     const a = [];
@@ -187,7 +207,7 @@ if (TRACE) {
     const tbase = mkdtempSync(join(tmpdir(), 'nerdctl-netbench-t-'));
     const out = join(tbase, 'strace.txt');
     const tx = 1 + ((x + 7) % 250);
-    sh('strace', ['-f', '-qq', '-e', 'trace=execve', '-e', 'signal=none', '-o', out, process.execPath, fileURLToPath(import.meta.url), '--child', '--case', name, '--subnet-x', String(tx), '--base', tbase]);
+    sh('strace', ['-f', '-qq', '-e', 'trace=execve', '-e', 'signal=none', '-o', out, process.execPath, fileURLToPath(import.meta.url), '--child', '--case', name, '--subnet-x', String(tx), '--base', tbase, ...(SHARED ? ['--shared'] : [])]);
     let step = 'warm';
     const counts = { attach: {}, detach: {} };
     for (const line of readFileSync(out, 'utf8').split('\n')) {
@@ -219,4 +239,4 @@ if (TRACE) {
   }
 }
 
-if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify({ iterations: ITER, results }, null, 2));
+if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify({ iterations: ITER, shared: SHARED, results }, null, 2));

@@ -40,8 +40,10 @@ import { pidAlive, type EndpointRecord, type EndpointStore, type NetworkEndpoint
 import { buildHostsFile, resolveExtraHosts, type ExtraHost, type HostsRecord } from './hosts.js';
 import { peersOf, refreshHostsFiles, rewriteInPlace } from './hosts-sync.js';
 import { cidrContains, firstHost, formatIp, normalizeIp, parseCidr, parseIp } from './ip.js';
-import { addForwardRule, publishedHostPorts, purgeContainerRules, removeForwardRule } from './iptables.js';
+import { addForwardRule, parseDnatHostPorts, purgeContainerRules, removeForwardRule, saveNat } from './iptables.js';
 import { ensureNetworkRules, runtimeConfList, type NetworkRules } from './network-rules.js';
+import { publishPorts, publishesWithoutPortmap, purgePorts, unpublishPorts, type PortRulesTarget } from './port-rules.js';
+import type { IpFamily } from './ip.js';
 import { createNetns, netnsExists, netnsNameFor, netnsPath, removeNetns } from './netns.js';
 import { allocatePorts, ephemeralPortRange, type Binding } from './port-allocator.js';
 import type { PortMapping, PortProtocol, PortSpec } from './ports.js';
@@ -267,6 +269,8 @@ function planEndpoint(net: NetworkInfo, req: EndpointRequest, ifname: string, ma
       }),
     );
   }
+  // Ports are published by this layer's own rules (port-rules.ts) where it can stand in for portmap.
+  const ownPortRules = publishesWithoutPortmap(net.conflist!, capabilityArgs.portMappings ?? []);
   return {
     networkId: net.id,
     networkName: net.name,
@@ -275,11 +279,30 @@ function planEndpoint(net: NetworkInfo, req: EndpointRequest, ifname: string, ma
     ifname,
     endpointId: generateId(),
     aliases: [...(req.aliases ?? [])],
-    conflist: conflistFor(net, mappings.length > 0, req.mac !== undefined),
+    conflist: conflistFor(net, mappings.length > 0 && !ownPortRules, req.mac !== undefined),
     args,
     capabilityArgs,
     portMappings: mappings,
+    ...(ownPortRules ? { ownPortRules } : {}),
   };
+}
+
+/** The port-rules targets of an endpoint: one per address it got (IPv4, IPv6). */
+function portTargets(rec: EndpointRecord, ep: NetworkEndpointRecord): PortRulesTarget[] {
+  const out: PortRulesTarget[] = [];
+  for (const [ip, plen] of [
+    [ep.ipAddress, ep.prefixLength],
+    [ep.ipv6Address, ep.ipv6PrefixLength],
+  ] as const) {
+    if (ip === undefined || plen === undefined) continue;
+    out.push({ network: ep.conflist.name, containerId: rec.containerId, ip, prefixLength: plen, mappings: ep.capabilityArgs.portMappings ?? [] });
+  }
+  return out;
+}
+
+function bridgeOf(ep: NetworkEndpointRecord): string | undefined {
+  const b = ep.conflist.plugins[0]?.bridge;
+  return typeof b === 'string' ? b : undefined;
 }
 
 function gatewayOf(net: NetworkInfo | undefined): string | undefined {
@@ -293,8 +316,16 @@ function defaultGateway(env: NetworkConfigEnv): string | undefined {
   return c === undefined ? undefined : formatIp(c.family, firstHost(c));
 }
 
-/** Runs CNI ADD for one endpoint and fills in its result; rolls that one network back on failure. */
-async function addEndpoint(c: AttachContext, rec: EndpointRecord, ep: NetworkEndpointRecord): Promise<void> {
+/**
+ * Runs CNI ADD for one endpoint, fills in its result and publishes its ports; rolls that one network back on
+ * failure. `natDumps`: current nat tables per family, when the caller read them (for the port rules).
+ */
+async function addEndpoint(
+  c: AttachContext,
+  rec: EndpointRecord,
+  ep: NetworkEndpointRecord,
+  natDumps: Partial<Record<IpFamily, string>> = {},
+): Promise<void> {
   try {
     const result = await addNetworkList(
       { ...c.cni, log: c.log },
@@ -324,6 +355,14 @@ async function addEndpoint(c: AttachContext, rec: EndpointRecord, ep: NetworkEnd
   } catch (err) {
     if ((err as { name?: string }).name === 'AbortError') throw canceled(`network "${ep.networkName}": attach canceled`, { cause: err });
     throw wrap(err, `network "${ep.networkName}"`, 'failed-precondition');
+  }
+  if (ep.ownPortRules === true) {
+    // On failure the caller undoes the whole endpoint (DEL), as for any step after ADD.
+    try {
+      for (const t of portTargets(rec, ep)) await publishPorts(t, bridgeOf(ep), natDumps[t.ip.includes(':') ? 6 : 4], c.log);
+    } catch (err) {
+      throw wrap(err, `network "${ep.networkName}"`, 'failed-precondition');
+    }
   }
   // Only a chain that still runs the firewall plugin (a foreign conflist) needs the per-container accept rule for
   // DNAT'ed traffic; the per-network rules accept it for the whole bridge.
@@ -363,6 +402,12 @@ async function resultFromNetns(rec: EndpointRecord, ep: NetworkEndpointRecord): 
 /** CNI DEL for one endpoint (idempotent), plus our rule, plus a purge when the namespace is gone. */
 async function delEndpoint(c: AttachContext, rec: EndpointRecord, ep: NetworkEndpointRecord, nsPresent: boolean): Promise<void> {
   for (const ip of ep.forwardRules ?? []) await removeForwardRule(ip, rec.containerId);
+  if (ep.ownPortRules === true) {
+    const targets = portTargets(rec, ep);
+    // Without recorded addresses (an interrupted attach), sweep by the chain name in both families.
+    if (targets.length === 0) await purgePorts(ep.conflist.name, rec.containerId, c.log);
+    for (const t of targets) await unpublishPorts(t, c.log);
+  }
   const cached = ep.result ?? (nsPresent ? await resultFromNetns(rec, ep) : undefined);
   try {
     await delNetworkList(
@@ -457,6 +502,7 @@ export async function attachNetworks(c: AttachContext, opts: AttachOptions): Pro
   const ns = { name: netnsNameFor(opts.containerId), path: netnsPath(netnsNameFor(opts.containerId)) };
 
   // 2. allocate ports and record the attachment under the lock
+  const natDumps: Partial<Record<IpFamily, string>> = {};
   const rec = await c.store.withLock(async () => {
     const existing = c.store.get(opts.containerId);
     if (existing !== undefined) {
@@ -465,10 +511,15 @@ export async function attachNetworks(c: AttachContext, opts: AttachOptions): Pro
     const endpointId = generateId();
     let mappings: PortMapping[] = [];
     if (publishIdx !== -1) {
+      // Host ports taken by DNAT rules of any tool; the same dumps serve the port rules after ADD.
+      const [v4, v6] = await Promise.all([saveNat(4), saveNat(6)]);
+      natDumps[4] = v4;
+      natDumps[6] = v6;
       const taken: Binding[] = [
         ...c.store.all().filter(holdsResources).flatMap((r) => r.networks.flatMap((n) => n.portMappings)),
         ...(opts.takenPorts ?? []),
-        ...(await publishedHostPorts()),
+        ...parseDnatHostPorts(natDumps[4] ?? ''),
+        ...parseDnatHostPorts(natDumps[6] ?? ''),
       ];
       const cursor = JSON.parse(c.store.getKv(PORT_CURSOR_KEY) ?? '{}') as Partial<Record<PortProtocol, number>>;
       const res = await allocatePorts({
@@ -523,7 +574,7 @@ export async function attachNetworks(c: AttachContext, opts: AttachOptions): Pro
     nsCreated = true;
     for (const ep of rec.networks) {
       added.push(ep);
-      await addEndpoint(c, rec, ep);
+      await addEndpoint(c, rec, ep, natDumps);
       // Persist the result before the next network: DEL of plugins that find their state by the result's
       // addresses needs it, should this process die half-way (resultFromNetns is the fallback).
       if (rec.networks.length > 1) await c.store.withLock(async () => c.store.put(rec));
@@ -650,12 +701,13 @@ export async function connectNetwork(c: AttachContext, containerId: string, requ
   try {
     await addEndpoint(c, rec, ep);
     const rulesErr = await rulesReady;
-    if (rulesErr !== undefined) {
-      await delEndpoint(c, rec, ep, true).catch((e: unknown) => c.log.warn('rollback: network cleanup failed', { network: ep.networkName, error: e }));
-      throw rulesErr;
-    }
+    if (rulesErr !== undefined) throw rulesErr;
   } catch (err) {
     await rulesReady;
+    // ADD went through (a later step failed): undo it; a failed ADD has rolled itself back.
+    if (ep.result !== undefined) {
+      await delEndpoint(c, rec, ep, true).catch((e: unknown) => c.log.warn('rollback: network cleanup failed', { network: ep.networkName, error: e }));
+    }
     await c.store.withLock(async () => {
       const r = c.store.get(containerId);
       if (r) {

@@ -19,8 +19,9 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { EngineError, unavailable } from '../engine/errdefs.js';
+import { loadSqlite } from '../engine/metadata/db.js';
 import type { CniCapabilityArgs, CniConfList, CniResult } from './cni/types.js';
 import type { HostsRecord } from './hosts.js';
 import type { PortMapping } from './ports.js';
@@ -55,6 +56,8 @@ export interface NetworkEndpointRecord {
   portMappings: PortMapping[];
   /** Addresses with our FORWARD accept rule for DNAT'ed traffic to the published ports (see iptables.ts). */
   forwardRules?: string[];
+  /** The ports are published by the network layer's own rules (port-rules.ts), not by the portmap plugin. */
+  ownPortRules?: boolean;
 }
 
 export type EndpointState = 'attaching' | 'attached' | 'detaching';
@@ -132,7 +135,7 @@ export class EndpointStore {
     const binding = nativeBinding();
     try {
       // Opening may have to wait for the first creator of the file; SQLite's busy handler sleeps synchronously.
-      this.#db = new Database(this.path, { timeout: 5000, ...(binding ? { nativeBinding: binding } : {}) });
+      this.#db = new (loadSqlite())(this.path, { timeout: 5000, ...(binding ? { nativeBinding: binding } : {}) });
       if (this.#db.pragma('journal_mode', { simple: true }) !== 'wal') this.#db.pragma('journal_mode = WAL');
       this.#db.pragma('synchronous = FULL');
       this.#db.exec(schema);

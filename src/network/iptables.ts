@@ -38,6 +38,11 @@ async function save(family: IpFamily, table?: string): Promise<string> {
   }
 }
 
+/** `iptables-save -t nat` (or ip6tables-save): one exec; '' when iptables is missing. */
+export function saveNat(family: IpFamily): Promise<string> {
+  return save(family, 'nat');
+}
+
 /** `iptables-save` (or ip6tables-save) of every table: one exec; '' when iptables is missing. */
 export function saveAll(family: IpFamily): Promise<string> {
   return save(family);
@@ -87,6 +92,28 @@ export function splitRule(line: string): string[] {
 /** Quotes one word for iptables-restore (as iptables-save does: double quotes, backslash escapes). */
 export function quoteArg(s: string): string {
   return /^[A-Za-z0-9_./:,=!-]+$/.test(s) ? s : `"${s.replace(/(["\\])/g, '\\$1')}"`;
+}
+
+/** Per table: declared chains and `-A` lines, from an `iptables-save` dump. */
+export function parseDump(dump: string): Map<string, { chains: Set<string>; rules: string[] }> {
+  const out = new Map<string, { chains: Set<string>; rules: string[] }>();
+  let cur: { chains: Set<string>; rules: string[] } | undefined;
+  for (const line of dump.split('\n')) {
+    if (line.startsWith('*')) {
+      cur = { chains: new Set(), rules: [] };
+      out.set(line.slice(1).trim(), cur);
+    } else if (cur !== undefined && line.startsWith(':')) {
+      cur.chains.add(line.slice(1).split(' ')[0]!);
+    } else if (cur !== undefined && line.startsWith('-A ')) {
+      cur.rules.push(line);
+    }
+  }
+  return out;
+}
+
+/** `-D` line for an `-A` line of a dump (words re-quoted the way iptables-restore reads them). */
+export function deleteLine(rule: string): string {
+  return ['-D', ...splitRule(rule).slice(1)].map(quoteArg).join(' ');
 }
 
 /** Parses portmap's DNAT rules out of `iptables-save -t nat` text. Pure; exported for tests. */

@@ -38,7 +38,7 @@ import { failedPrecondition } from '../engine/errdefs.js';
 import type { Logger } from '../engine/log.js';
 import type { CniConfList, CniPluginConf } from './cni/types.js';
 import { parseCidr, type IpFamily } from './ip.js';
-import { quoteArg, restore, saveAll, splitRule } from './iptables.js';
+import { deleteLine, parseDump, quoteArg, restore, saveAll, splitRule } from './iptables.js';
 
 export const FORWARD_CHAIN = 'NERDCTL-FORWARD';
 export const ISOLATION_CHAIN = 'NERDCTL-ISOLATION';
@@ -151,28 +151,6 @@ const shared: { table: 'filter' | 'nat'; chain: string; from?: string }[] = [
 
 function jumpSpec(chain: string): string {
   return `${comment(SHARED_COMMENT)} -j ${chain}`;
-}
-
-/** Per table: declared chains and `-A` lines, from an `iptables-save` dump. */
-function parseDump(dump: string): Map<string, { chains: Set<string>; rules: string[] }> {
-  const out = new Map<string, { chains: Set<string>; rules: string[] }>();
-  let cur: { chains: Set<string>; rules: string[] } | undefined;
-  for (const line of dump.split('\n')) {
-    if (line.startsWith('*')) {
-      cur = { chains: new Set(), rules: [] };
-      out.set(line.slice(1).trim(), cur);
-    } else if (cur !== undefined && line.startsWith(':')) {
-      cur.chains.add(line.slice(1).split(' ')[0]!);
-    } else if (cur !== undefined && line.startsWith('-A ')) {
-      cur.rules.push(line);
-    }
-  }
-  return out;
-}
-
-/** `-D` line for an `-A` line of a dump (words re-quoted the way iptables-restore reads them). */
-function deleteLine(rule: string): string {
-  return ['-D', ...splitRule(rule).slice(1)].map(quoteArg).join(' ');
 }
 
 function hasTag(rule: string, tag: string): boolean {

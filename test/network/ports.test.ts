@@ -11,6 +11,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hasCode } from '../../src/engine/errdefs.js';
 import { netnsNameFor } from '../../src/network/netns.js';
 import { openNetworking } from '../../src/network/networking.js';
+import { execPlugin, pluginStdinConfig } from '../../src/network/cni/exec.js';
+import { dnatChainName, publishPorts, unpublishPorts, type PortRulesTarget } from '../../src/network/port-rules.js';
 import { formatPortMapping, parsePublish } from '../../src/network/ports.js';
 import {
   canRun,
@@ -118,6 +120,56 @@ describe.skipIf(!canRun)('port publishing', () => {
     await env.nets.detach(env.ctx, id);
     expect(await httpGet(`http://127.0.0.1:${pAll}/`, 1000)).toMatch(/^ERR/);
     expect(iptablesDump()).not.toContain(`--dport ${pAll} `);
+  });
+
+  it('writes exactly the rules the portmap plugin writes, and removes them', async () => {
+    // A host route to the container subnet (portmap enables route_localnet on the interface routing to it).
+    const [subnet] = freeSubnets(1);
+    const link = `${env.id}r`;
+    env.links.add(link);
+    expect(sh('ip', ['link', 'add', link, 'type', 'veth', 'peer', 'name', `${env.id}s`]).code).toBe(0);
+    sh('ip', ['addr', 'add', subnet!.replace(/0\/24$/, '1/24'), 'dev', link]);
+    sh('ip', ['link', 'set', link, 'up']);
+    const id = newId();
+    const ip = subnet!.replace(/0\/24$/, '5');
+    const [p1, p2] = [await freePort(), await freePort()];
+    const mappings = [
+      { hostPort: p1, containerPort: 80, protocol: 'tcp', hostIP: '127.0.0.1' },
+      { hostPort: p2, containerPort: 81, protocol: 'tcp' },
+    ];
+    const list = { cniVersion: '1.0.0', name: `${env.id}-pm` };
+    const chain = dnatChainName(list.name, id);
+    const lines = () =>
+      iptablesDump()
+        .split('\n')
+        .filter((l) => l.includes(chain))
+        .sort();
+    // The plugin wants a namespace path, though it does nothing inside.
+    const ns = `${env.id}p`;
+    sh('ip', ['netns', 'add', ns]);
+    const plugin = { type: 'portmap', capabilities: { portMappings: true } };
+    const prev = { cniVersion: '1.0.0', interfaces: [{ name: 'eth0', sandbox: '/var/run/netns/x' }], ips: [{ address: `${ip}/24`, interface: 0 }] };
+    const inv = { containerId: id, netnsPath: `/var/run/netns/${ns}`, ifname: 'eth0' };
+    const rt = { paths: ['/usr/lib/cni', '/opt/cni/bin'] };
+    const conf = pluginStdinConfig(list, plugin, { portMappings: mappings }, prev);
+    try {
+      await execPlugin(rt, 'ADD', plugin, conf, inv);
+    } finally {
+      sh('ip', ['netns', 'del', ns]);
+    }
+    const byPlugin = lines();
+    await execPlugin(rt, 'DEL', plugin, conf, { ...inv, netnsPath: '' });
+    expect(lines()).toEqual([]);
+    expect(byPlugin.length).toBeGreaterThan(6);
+
+    const target: PortRulesTarget = { network: list.name, containerId: id, ip, prefixLength: 24, mappings };
+    await publishPorts(target, link);
+    expect(lines()).toEqual(byPlugin);
+    expect(sh('cat', [`/proc/sys/net/ipv4/conf/${link}/route_localnet`]).stdout.trim()).toBe('1');
+    await unpublishPorts(target);
+    expect(lines()).toEqual([]);
+    // Idempotent, as a plugin DEL is.
+    await unpublishPorts(target);
   });
 
   it('refuses a host port held by a host process or another container, leaving nothing behind', async () => {
