@@ -1,24 +1,78 @@
-// Bundles the CLI into dist/ with esbuild. Code splitting keeps the entry chunk small: commands load
-// their heavy services with `await import()`, so `nerdctl ps` never evaluates the registry client,
-// the Dockerfile interpreter or compose. Native addons stay external and load from node_modules.
+// Bundles the CLI into dist/ with esbuild.
+//
+// Start-up cost is what users feel on every command, so the entry stays small: the command tree it imports is a
+// generated manifest (scripts/command-manifest.mjs) holding only the specs' data, and each command's module (with
+// whatever it imports) loads when that command runs. Code splitting turns every such module into its own chunk.
+// Native addons load from node_modules.
+//
+// The new bundle is written beside dist/ and swapped in with renames, so a CLI or test already running from dist/
+// keeps working while a build happens.
 import { build } from 'esbuild';
-import { chmod, readFile, rm } from 'node:fs/promises';
+import { chmod, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { builtinModules } from 'node:module';
+import { join, resolve } from 'node:path';
+import { generateCommandManifest } from './command-manifest.mjs';
 
-const pkg = JSON.parse(await readFile('package.json', 'utf8'));
+const root = resolve(import.meta.dirname, '..');
+const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8'));
+// better-sqlite3's JavaScript is bundled (its addon is loaded by path, see metadata/db.ts); the other native
+// packages stay in node_modules.
+const external = ['node-pty', 'node-unix-socket', 'bindings'];
+const manifest = await generateCommandManifest({ external });
 
-const external = ['better-sqlite3', 'node-pty', 'node-unix-socket'];
+/** Serves the generated manifest where src/commands/_lib/main.ts imports the command tree. */
+const manifestPlugin = {
+  name: 'command-manifest',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/index\.js$/ }, (args) =>
+      args.importer === join(root, 'src/commands/_lib/main.ts') ? { path: 'command-manifest', namespace: 'manifest' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'manifest' }, () => ({
+      contents: manifest,
+      loader: 'ts',
+      resolveDir: join(root, 'src/commands/_lib'),
+    }));
+  },
+};
 
-await rm('dist', { recursive: true, force: true });
+/**
+ * Node's built-in modules through require(). An ESM `import ... from 'node:fs'` builds an ES module facade whose
+ * export sync touches every lazy getter of the module (fs.ReadStream loads the whole streams stack, about 3 ms; the
+ * crypto facade likewise), on every command. require() hands back the CommonJS object without a facade.
+ */
+const builtinsPlugin = {
+  name: 'node-builtins-via-require',
+  setup(b) {
+    const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
+    b.onResolve({ filter: /^[a-z_:/]+$/ }, (args) => {
+      if (!builtins.has(args.path)) return undefined;
+      // The shim's own require() is the real one. A dynamic import() keeps Node's own loader: it needs the named
+      // exports up front, which a CommonJS shim cannot give without touching the lazy getters.
+      if (args.namespace === 'node-builtin' || args.kind === 'dynamic-import') return { path: args.path, external: true };
+      return { path: args.path.replace(/^node:/, ''), namespace: 'node-builtin' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'node-builtin' }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(`node:${args.path}`)});`,
+      loader: 'js',
+    }));
+  },
+};
+
+const outdir = join(root, `dist.new-${process.pid}`);
+await rm(outdir, { recursive: true, force: true });
 await build({
-  entryPoints: { nerdctl: 'src/cli.ts' },
-  outdir: 'dist',
+  entryPoints: { nerdctl: join(root, 'src/cli.ts') },
+  outdir,
   bundle: true,
   splitting: true,
   format: 'esm',
   platform: 'node',
   target: 'node20',
   external,
+  plugins: [manifestPlugin, builtinsPlugin],
   chunkNames: 'chunks/[name]-[hash]',
+  // .mjs: Node then knows each chunk is an ES module without looking for a package.json scope on every import.
+  outExtension: { '.js': '.mjs' },
   sourcemap: 'linked',
   legalComments: 'none',
   define: { __NERDCTL_VERSION__: JSON.stringify(pkg.version) },
@@ -32,4 +86,18 @@ await build({
     ].join('\n'),
   },
 });
-await chmod('dist/nerdctl.js', 0o755);
+// The entry keeps its documented name, dist/nerdctl.js; a package.json beside it ends Node's scope lookup there.
+const entryCode = await readFile(join(outdir, 'nerdctl.mjs'), 'utf8');
+await writeFile(join(outdir, 'nerdctl.js'), entryCode.replace(/sourceMappingURL=nerdctl\.mjs\.map/, 'sourceMappingURL=nerdctl.js.map'), { mode: 0o755 });
+await rename(join(outdir, 'nerdctl.mjs.map'), join(outdir, 'nerdctl.js.map'));
+await rm(join(outdir, 'nerdctl.mjs'));
+await writeFile(join(outdir, 'package.json'), JSON.stringify({ type: 'module', private: true }) + '\n');
+await chmod(join(outdir, 'nerdctl.js'), 0o755);
+
+const dist = join(root, 'dist');
+const old = join(root, `dist.old-${process.pid}`);
+await rename(dist, old).catch((err) => {
+  if (err.code !== 'ENOENT') throw err;
+});
+await rename(outdir, dist);
+await rm(old, { recursive: true, force: true });

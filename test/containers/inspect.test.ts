@@ -15,8 +15,8 @@ type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 function shapeDiff(docker: Json, ours: Json, path = '', out: string[] = []): string[] {
   if (docker === null || ours === null) return out;
   if (Array.isArray(docker) || Array.isArray(ours)) {
-    if (Array.isArray(docker) !== Array.isArray(ours)) out.push(`type ${path}`);
-    else if (docker.length > 0 && ours.length > 0) shapeDiff((docker as Json[])[0]!, (ours as Json[])[0]!, `${path}[0]`, out);
+    if (!Array.isArray(docker) || !Array.isArray(ours)) out.push(`type ${path}`);
+    else if (docker.length > 0 && ours.length > 0) shapeDiff(docker[0]!, ours[0]!, `${path}[0]`, out);
     return out;
   }
   if (typeof docker !== typeof ours) {

@@ -2,7 +2,6 @@
  * Global options: command-line flags over environment variables over nerdctl.toml over defaults, as nerdctl
  * resolves them. The TOML file is strict: an unknown key is an error naming the key.
  */
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { invalidArgument } from '../../engine/errdefs.js';
 import type { GlobalOptions } from './context.js';
@@ -121,11 +120,16 @@ function envValue(flag: keyof typeof globalFlags, raw: string): unknown {
   return raw;
 }
 
-/** The state root for a data root: `/run/nerdctl` for the default one, a short per-root dir otherwise. */
+/**
+ * The state root for a data root: `/run/nerdctl` for the default one, a short per-root dir otherwise (unix socket
+ * paths are limited to 108 bytes). The suffix is a 64-bit FNV-1a hash of the path: stable, and unlike node:crypto
+ * free to load, which matters because every command computes it.
+ */
 export function stateRootFor(dataRoot: string): string {
   if (dataRoot === DEFAULT_DATA_ROOT) return DEFAULT_STATE_ROOT;
-  // Unix socket paths are limited to 108 bytes: keep this short.
-  return `${DEFAULT_STATE_ROOT}-${createHash('sha256').update(dataRoot).digest('hex').slice(0, 10)}`;
+  let h = 0xcbf29ce484222325n;
+  for (const byte of Buffer.from(dataRoot)) h = BigInt.asUintN(64, (h ^ BigInt(byte)) * 0x100000001b3n);
+  return `${DEFAULT_STATE_ROOT}-${h.toString(16).padStart(16, '0').slice(0, 10)}`;
 }
 
 /** Merges parsed global flags with environment, config file and defaults. */

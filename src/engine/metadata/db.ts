@@ -152,13 +152,23 @@ const migrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
   version INTEGER NOT NULL
 ) WITHOUT ROWID`;
 
+const requireCjs = createRequire(import.meta.url);
+
+/**
+ * better-sqlite3's constructor. The build bundles its JavaScript (one chunk instead of a dozen CommonJS files
+ * resolved and compiled on every command that opens the database); only the native addon loads from node_modules.
+ */
+export function loadSqlite(): typeof Database {
+  return Database;
+}
+
 let nativeBinding: string | null | undefined;
 
 /** The addon's path, resolved once: passing it skips the `bindings` package's directory search (about 2 ms). */
 function resolveNativeBinding(): string | undefined {
   if (nativeBinding === undefined) {
     try {
-      nativeBinding = createRequire(import.meta.url).resolve('better-sqlite3/build/Release/better_sqlite3.node');
+      nativeBinding = requireCjs.resolve('better-sqlite3/build/Release/better_sqlite3.node');
     } catch {
       nativeBinding = null;
     }
@@ -220,7 +230,7 @@ class Db implements MetadataDb {
     const binding = resolveNativeBinding();
     let conn: SqliteDatabase;
     try {
-      conn = new Database(this.path, {
+      conn = new (loadSqlite())(this.path, {
         readonly,
         fileMustExist: readonly,
         timeout: this.#busyTimeoutMs,

@@ -6,8 +6,8 @@
  * stale row that the next writer simply takes over. Inside one process the token tells two holders apart: it is
  * live while registered in {@link holdOwner} and not yet released.
  */
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 
 const held = new Set<string>();
 let selfStart: string | undefined;
@@ -28,7 +28,7 @@ export function processStartTime(pid: number): string | undefined {
 /** A new token for this process, registered as held until {@link releaseOwner}. */
 export function holdOwner(): string {
   selfStart ??= processStartTime(process.pid) ?? '0';
-  const owner = `${process.pid}:${selfStart}:${randomBytes(6).toString('hex')}`;
+  const owner = `${process.pid}:${selfStart}:${randomHex(6)}`;
   held.add(owner);
   return owner;
 }
@@ -47,4 +47,10 @@ export function isOwnerAlive(owner: string | null | undefined): boolean {
   if (pid === process.pid) return held.has(owner);
   const now = processStartTime(pid);
   return now !== undefined && now === start;
+}
+
+/** Random hex; node:crypto loads only when an owner token is made (read-only commands never make one). */
+function randomHex(bytes: number): string {
+  const { randomBytes } = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
+  return randomBytes(bytes).toString('hex');
 }
