@@ -1,22 +1,27 @@
 /**
  * Attaching a container to its networks, and detaching it: the one place where the namespace, the CNI plugins,
- * published ports, the FORWARD accept rule and the hosts files are put together.
+ * published ports, the firewall rules and the hosts files are put together.
  *
  * attach (CNI networks):
  *   1. resolve the networks (creating the default one on first use) and validate --ip/--mac/--add-host
- *   2. under the store lock: allocate host ports (refusing taken ones), write the record as `attaching`
- *   3. create the netns `nerdctl-<id>` with lo up
- *   4. CNI ADD per network as eth0, eth1, ... (portmap only on the first network that can publish, and only when
- *      there is something to publish); accept rule for DNAT'ed forwarded traffic
+ *   2. under the store lock: allocate host ports (refusing taken ones), write the record as `attaching`;
+ *      meanwhile the netns `nerdctl-<id>` is created with lo up (unless prepareNetns started it earlier)
+ *   3. (the namespace, if it could not be made early: replacing debris of a killed attach)
+ *   4. CNI ADD per network as eth0, eth1, ... with the chain of network-rules.ts (bridge without ipMasq, no
+ *      firewall plugin); published ports by port-rules.ts, or portmap where those cannot stand in for it (only on
+ *      the first network that can publish, and only when there is something to publish); meanwhile the networks'
+ *      firewall rules are checked, once per network and invocation, and installed if missing
  *   5. write the container's hosts and resolv.conf; under the lock: record `attached`, refresh the hosts files of
  *      the container and of every container sharing a user network with it
- *   Any failure undoes what was done (CNI DEL in reverse, rule, netns, record) and throws one clear error; nothing
- *   is left behind.
+ *   Any failure undoes what was done (CNI DEL in reverse, rules, netns, record) and throws one clear error; nothing
+ *   is left behind (the per-network rules belong to the network and stay with it).
  *
- * detach reverses it: CNI DEL in reverse order with the configs and results recorded at ADD, the accept rule, an
+ * detach reverses it: CNI DEL in reverse order with the configs and results recorded at ADD, our port rules, an
  * iptables purge when the netns vanished first, the netns; then the record goes and peers' hosts files are
- * refreshed. It is idempotent. If a DEL fails the record and netns are kept (state `detaching`) so a later detach
- * can finish the job, and the error is thrown.
+ * refreshed. When no plugin of the chain needs the namespace for DEL (a bridge without ipMasq, port rules), DEL
+ * runs without it while one `ip -batch` deletes the veths and the namespace. It is idempotent. If a DEL fails the
+ * record (and, on the slow path, the netns) is kept (state `detaching`) so a later detach can finish the job, and
+ * the error is thrown.
  *
  * `none` gets a namespace with only loopback; `host` and `container:`/`ns:` create nothing: the result says which
  * namespace the OCI spec should use (plain data for the caller).
@@ -44,7 +49,7 @@ import { addForwardRule, parseDnatHostPorts, purgeContainerRules, removeForwardR
 import { ensureNetworkRules, runtimeConfList, type NetworkRules } from './network-rules.js';
 import { publishPorts, publishesWithoutPortmap, purgePorts, unpublishPorts, type PortRulesTarget } from './port-rules.js';
 import type { IpFamily } from './ip.js';
-import { createNetns, netnsExists, netnsNameFor, netnsPath, removeNetns } from './netns.js';
+import { createNetns, netnsExists, netnsNameFor, netnsPath, removeNetns, removeNetnsWithLinks } from './netns.js';
 import { allocatePorts, ephemeralPortRange, type Binding } from './port-allocator.js';
 import type { PortMapping, PortProtocol, PortSpec } from './ports.js';
 import { buildResolvConf, readHostResolvConf, type DnsOptions } from './resolv.js';
@@ -64,6 +69,20 @@ export interface AttachContext {
    * are not checked again (see network-rules.ts). Shared by every attach of one Networking instance.
    */
   rulesVerified?: Set<string>;
+  /** Namespaces whose creation was started ahead of attach ({@link startNetns}), by container ID. */
+  preparedNetns?: Map<string, Promise<unknown>>;
+}
+
+/**
+ * Starts creating a container's namespace and returns the outcome without ever rejecting: 'created', 'exists' (a
+ * namespace of that name was there: it is not touched), or the error. Used to overlap the creation with other
+ * work; attach finishes the job (and replaces debris) when the outcome is not 'created'.
+ */
+export function startNetns(containerId: string): Promise<unknown> {
+  return createNetns(netnsNameFor(containerId)).then(
+    () => 'created',
+    (err: unknown) => ((err as { code?: string }).code === 'already-exists' ? 'exists' : err),
+  );
 }
 
 /** One network to join, as the user asked for it. */
@@ -399,8 +418,17 @@ async function resultFromNetns(rec: EndpointRecord, ep: NetworkEndpointRecord): 
   }
 }
 
-/** CNI DEL for one endpoint (idempotent), plus our rule, plus a purge when the namespace is gone. */
-async function delEndpoint(c: AttachContext, rec: EndpointRecord, ep: NetworkEndpointRecord, nsPresent: boolean): Promise<void> {
+/**
+ * CNI DEL for one endpoint (idempotent), plus our rules, plus a purge when the namespace is gone. `inNetns` false
+ * runs DEL without the namespace path although it exists (the caller deletes the interfaces with the namespace).
+ */
+async function delEndpoint(
+  c: AttachContext,
+  rec: EndpointRecord,
+  ep: NetworkEndpointRecord,
+  nsPresent: boolean,
+  inNetns = nsPresent,
+): Promise<void> {
   for (const ip of ep.forwardRules ?? []) await removeForwardRule(ip, rec.containerId);
   if (ep.ownPortRules === true) {
     const targets = portTargets(rec, ep);
@@ -415,7 +443,7 @@ async function delEndpoint(c: AttachContext, rec: EndpointRecord, ep: NetworkEnd
       ep.conflist,
       {
         containerId: rec.containerId,
-        netnsPath: nsPresent && rec.netns ? rec.netns.path : '',
+        netnsPath: nsPresent && inNetns && rec.netns ? rec.netns.path : '',
         ifname: ep.ifname,
         args: ep.args,
         capabilityArgs: ep.capabilityArgs,
@@ -463,6 +491,10 @@ export async function attachNetworks(c: AttachContext, opts: AttachOptions): Pro
     if (hasPorts) c.log.warn('Published ports are discarded when using host, none or container network mode');
   }
   if (req.mode === 'host' || req.mode === 'container') {
+    // No namespace of ours: one prepared for this container is not needed.
+    const prepared = c.preparedNetns?.get(opts.containerId);
+    c.preparedNetns?.delete(opts.containerId);
+    if (prepared !== undefined && (await prepared) === 'created') await removeNetns(netnsNameFor(opts.containerId));
     const extra = resolveExtraHosts(opts.extraHosts ?? [], opts.hostGatewayIp ?? defaultGateway(c.env));
     if (req.mode === 'host') await writeEtcFiles(c, opts, extra, 'host');
     return {
@@ -500,6 +532,11 @@ export async function attachNetworks(c: AttachContext, opts: AttachOptions): Pro
     await detachNetworks(c, opts.containerId);
   }
   const ns = { name: netnsNameFor(opts.containerId), path: netnsPath(netnsNameFor(opts.containerId)) };
+  // The namespace is made while the lock is taken and ports are allocated (nothing of it depends on the record),
+  // or was started by prepareNetns. Only when no record exists: the early creation never replaces anything.
+  const prepared = c.preparedNetns?.get(opts.containerId);
+  c.preparedNetns?.delete(opts.containerId);
+  const early = prepared ?? (c.store.get(opts.containerId) === undefined ? startNetns(opts.containerId) : undefined);
 
   // 2. allocate ports and record the attachment under the lock
   const natDumps: Partial<Record<IpFamily, string>> = {};
@@ -554,6 +591,9 @@ export async function attachNetworks(c: AttachContext, opts: AttachOptions): Pro
     };
     c.store.put(r);
     return r;
+  }).catch(async (err: unknown) => {
+    if ((await early) === 'created') await removeNetns(ns.name).catch(() => {});
+    throw err;
   });
 
   // 3-5. side effects, undone on any failure
@@ -564,10 +604,14 @@ export async function attachNetworks(c: AttachContext, opts: AttachOptions): Pro
   const rulesReady = ensureRules(c, targets.map((t) => t.net));
   try {
     try {
-      // A namespace of this name without a record is debris of a killed process (the record is written first):
-      // replace it.
-      if (await netnsExists(ns.name)) await removeNetns(ns.name);
-      await createNetns(ns.name);
+      const outcome = early === undefined ? undefined : await early;
+      if (outcome !== 'created') {
+        if (outcome !== undefined && outcome !== 'exists') throw outcome;
+        // A namespace of this name without a record is debris of a killed process (the record is written first):
+        // replace it.
+        if (await netnsExists(ns.name)) await removeNetns(ns.name);
+        await createNetns(ns.name);
+      }
     } catch (err) {
       throw wrap(err, `container ${opts.containerId.slice(0, 12)}: create network namespace`);
     }
@@ -622,10 +666,40 @@ async function undoAttach(c: AttachContext, rec: EndpointRecord, added: NetworkE
 }
 
 /**
+ * The host ends of the container's veths, when every endpoint's DEL can run without the namespace (a bridge
+ * without ipMasq, and our port rules or portmap, which work from the host) and each host veth is known from the
+ * ADD result and still carries the recorded MAC address (so a name reused since is never touched). Links already
+ * gone are left out. Undefined when the namespace has to be entered as the plugins would.
+ */
+async function vethsToDelete(rec: EndpointRecord): Promise<string[] | undefined> {
+  if (rec.networks.length === 0) return undefined;
+  const out: string[] = [];
+  for (const ep of rec.networks) {
+    const plugins = ep.conflist.plugins;
+    if (plugins[0]?.type !== 'bridge' || plugins[0].ipMasq === true || plugins.slice(1).some((p) => p.type !== 'portmap')) {
+      return undefined;
+    }
+    const bridge = bridgeOf(ep) ?? 'cni0';
+    const host = (ep.result?.interfaces ?? []).filter((i) => (i.sandbox ?? '') === '' && i.name !== bridge);
+    if (host.length !== 1 || host[0]!.mac === undefined || !/^[A-Za-z0-9_.@-]{1,15}$/.test(host[0]!.name)) return undefined;
+    const mac = await readFile(`/sys/class/net/${host[0]!.name}/address`, 'utf8').then(
+      (m) => m.trim().toLowerCase(),
+      () => undefined,
+    );
+    if (mac === host[0]!.mac.toLowerCase()) out.push(host[0]!.name);
+  }
+  return out;
+}
+
+/**
  * Detaches a container from all its networks and removes its namespace (see the module comment). Idempotent.
  * @throws failed-precondition when a plugin's DEL failed (the record stays for a retry)
  */
 export async function detachNetworks(c: AttachContext, containerId: string): Promise<void> {
+  // A namespace prepared for an attach that never came: let its creation finish, then clear it below.
+  const prepared = c.preparedNetns?.get(containerId);
+  c.preparedNetns?.delete(containerId);
+  if (prepared !== undefined) await prepared;
   let wasIncomplete = false;
   const rec = await c.store.withLock(async () => {
     const r = c.store.get(containerId);
@@ -645,6 +719,34 @@ export async function detachNetworks(c: AttachContext, containerId: string): Pro
   }
   const nsPresent = rec.netns !== undefined && (await netnsExists(rec.netns.name).catch(() => false));
   let firstErr: unknown;
+  const veths = nsPresent && !wasIncomplete ? await vethsToDelete(rec) : undefined;
+  if (veths !== undefined && rec.netns !== undefined) {
+    // Fast path: the plugins' DEL only has to release the addresses (and our port rules go), which needs nothing
+    // inside the namespace; meanwhile one `ip -batch` deletes the veths (the slow, kernel-bound part of the bridge
+    // plugin's DEL) and the namespace. Should a DEL fail, the record stays for a retry, which needs no namespace.
+    const dels = (async () => {
+      for (const ep of [...rec.networks].reverse()) {
+        try {
+          await delEndpoint(c, rec, ep, true, false);
+        } catch (err) {
+          firstErr ??= wrap(err, `network "${ep.networkName}"`, 'failed-precondition');
+        }
+      }
+    })();
+    const removal = removeNetnsWithLinks(rec.netns.name, veths).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    await dels;
+    const rmErr = await removal;
+    firstErr ??= rmErr;
+    await c.store.withLock(async () => {
+      if (firstErr === undefined) c.store.delete(containerId);
+      await refreshHostsFiles(c.store, peersOf(rec, c.store.all()), c.log);
+    });
+    if (firstErr !== undefined) throw wrap(firstErr, `detach container ${containerId.slice(0, 12)}`, 'failed-precondition');
+    return;
+  }
   for (const ep of [...rec.networks].reverse()) {
     try {
       await delEndpoint(c, rec, ep, nsPresent);

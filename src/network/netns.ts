@@ -7,10 +7,15 @@
  * copied in between (a private copy would pin the namespace and leak it). It also makes the namespaces visible to
  * the usual tools (`ip netns exec`, `ip -n`), which helps debugging. The cost is one short exec of a C program.
  *
+ * Once `ip netns` has set that directory up (any earlier `ip netns add` on this boot did), a namespace is made with
+ * one helper process instead of two: `unshare --net=<file> ip link set lo up` creates it, bind-mounts it on the file
+ * (the same mount `ip netns add` makes, under the same shared mount point) and brings loopback up inside. Every exec
+ * from the CLI costs a few milliseconds of fork/exec on a loaded machine, so this is one less per container.
+ *
  * Names are `nerdctl-<container id>` (see {@link netnsNameFor}); the path given to runc and to CNI is
  * `/var/run/netns/<name>`.
  */
-import { stat, statfs } from 'node:fs/promises';
+import { open, readFile, realpath, stat, statfs, unlink } from 'node:fs/promises';
 import { alreadyExists, internal, isErrno } from '../engine/errdefs.js';
 import { runCommand } from './run-command.js';
 
@@ -45,6 +50,52 @@ export async function netnsExists(name: string): Promise<boolean> {
   }
 }
 
+/** Whether NETNS_RUN_DIR is a shared mount point already (then `unshare` can make namespaces there). */
+let runDirShared: boolean | undefined;
+
+/** Parses /proc/self/mountinfo: is `dir` a mount point with shared propagation? Pure; exported for tests. */
+export function isSharedMountPoint(mountinfo: string, dir: string): boolean {
+  return mountinfo.split('\n').some((line) => {
+    const f = line.split(' ');
+    const sep = f.indexOf('-');
+    return f[4] === dir && sep > 6 && f.slice(6, sep).some((o) => o.startsWith('shared:'));
+  });
+}
+
+async function runDirReady(): Promise<boolean> {
+  if (runDirShared === true) return true;
+  try {
+    const [info, dir] = await Promise.all([readFile('/proc/self/mountinfo', 'utf8'), realpath(NETNS_RUN_DIR)]);
+    runDirShared = isSharedMountPoint(info, dir);
+  } catch {
+    runDirShared = false;
+  }
+  return runDirShared;
+}
+
+/** `unshare --net=<file> ip link set lo up`; false when unshare is unusable here (then `ip netns add` is used). */
+async function createWithUnshare(name: string): Promise<boolean> {
+  const path = netnsPath(name);
+  try {
+    // The mount point, created exclusively: an existing file is a namespace (or debris) of that name.
+    await (await open(path, 'wx', 0o000)).close();
+  } catch (err) {
+    if (isErrno(err, 'EEXIST')) throw alreadyExists({ kind: 'object', ref: `netns ${name}` });
+    return false;
+  }
+  let r;
+  try {
+    r = await runCommand('unshare', [`--net=${path}`, 'ip', 'link', 'set', 'lo', 'up']);
+  } catch {
+    r = { code: -1, stdout: '', stderr: '' };
+  }
+  if (r.code === 0) return true;
+  // Not mounted (unshare failed early) or mounted with lo down: undo, then let `ip netns add` try.
+  if (await netnsExists(name).catch(() => false)) await removeNetns(name);
+  else await unlink(path).catch(() => {});
+  return false;
+}
+
 /**
  * Creates the namespace and brings its loopback interface up (what `--network none` needs, and what every
  * container expects). Returns its path.
@@ -52,6 +103,7 @@ export async function netnsExists(name: string): Promise<boolean> {
  */
 export async function createNetns(name: string): Promise<string> {
   checkName(name);
+  if ((await runDirReady()) && (await createWithUnshare(name))) return netnsPath(name);
   const add = await runCommand('ip', ['netns', 'add', name]);
   if (add.code !== 0) {
     if (/File exists/i.test(add.stderr)) throw alreadyExists({ kind: 'object', ref: `netns ${name}` });
@@ -81,4 +133,28 @@ export async function removeNetns(name: string): Promise<void> {
   if (del.code !== 0 && !/No such file/i.test(del.stderr)) {
     throw internal(`remove network namespace ${name}: ${del.stderr.trim() || `ip exited with ${del.code}`}`);
   }
+}
+
+/**
+ * Deletes host links (veth ends of the container's interfaces) and then the namespace, with one `ip -batch`:
+ * deleting a veth waits for the kernel (10-20 ms), which this lets run beside other teardown work. Links already
+ * gone are fine. Idempotent like {@link removeNetns}.
+ * @throws internal when the namespace is still there afterwards
+ */
+export async function removeNetnsWithLinks(name: string, links: readonly string[]): Promise<void> {
+  checkName(name);
+  const valid = links.filter((l) => /^[A-Za-z0-9_.@-]{1,15}$/.test(l));
+  const present = await stat(netnsPath(name)).then(
+    () => true,
+    (err: unknown) => {
+      if (isErrno(err, 'ENOENT')) return false;
+      throw err;
+    },
+  );
+  const lines = [...valid.map((l) => `link del dev ${l}`), ...(present ? [`netns delete ${name}`] : [])];
+  if (lines.length === 0) return;
+  // -force: go on after a failed line (a link that vanished); the namespace is checked below.
+  await runCommand('ip', ['-force', '-batch', '-'], { input: lines.join('\n') + '\n' });
+  // Whatever the batch left (a mount, or the file): the one-step path reports it properly.
+  if (present && (await stat(netnsPath(name)).then(() => true, () => false))) await removeNetns(name);
 }

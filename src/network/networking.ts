@@ -17,7 +17,7 @@
  */
 import { failedPrecondition } from '../engine/errdefs.js';
 import type { OpContext } from '../engine/op-context.js';
-import { attachNetworks, connectNetwork, detachNetworks, disconnectNetwork, type AttachContext } from './attach.js';
+import { attachNetworks, connectNetwork, detachNetworks, disconnectNetwork, startNetns, type AttachContext } from './attach.js';
 import type { AttachedEndpoint, AttachOptions, AttachResult, EndpointRequest } from './attach.js';
 import {
   createNetworkConfig,
@@ -66,6 +66,13 @@ export interface Networking {
   /** Docker's inspect JSON, with `Containers` from the endpoint store (or from `containers` when given). */
   inspectNetwork(ctx: OpContext, net: NetworkInfo): Promise<DockerNetworkInspect>;
 
+  /**
+   * Starts creating the container's network namespace (with loopback up) right away, so that it overlaps with the
+   * caller's other preparation (image, rootfs, OCI spec); the next `attach` of the container in this instance picks
+   * it up (for modes `cni` and `none`). If no attach follows, `detach` removes it. Never throws: a failure shows at
+   * attach. A no-op when the container has an attachment already.
+   */
+  prepareNetns(containerId: string): void;
   attach(ctx: OpContext, opts: AttachOptions): Promise<AttachResult>;
   /** Idempotent: a container without an attachment is a no-op. */
   detach(ctx: OpContext, containerId: string): Promise<void>;
@@ -97,6 +104,7 @@ export function openNetworking(options: NetworkingOptions): Networking {
   const cni: CniRuntime = { paths };
   // Per-invocation: bridges whose firewall rules were already checked (compose attaches many containers).
   const rulesVerified = new Set<string>();
+  const preparedNetns = new Map<string, Promise<unknown>>();
   const envFor = (ctx: OpContext): NetworkConfigEnv => ({ ...env, log: ctx.log });
   const actx = (ctx: OpContext): AttachContext => ({
     env: envFor(ctx),
@@ -106,6 +114,7 @@ export function openNetworking(options: NetworkingOptions): Networking {
     log: ctx.log,
     signal: ctx.signal,
     rulesVerified,
+    preparedNetns,
   });
 
   const visible = async (ctx: OpContext): Promise<NetworkInfo[]> => {
@@ -169,6 +178,10 @@ export function openNetworking(options: NetworkingOptions): Networking {
     },
     async inspectNetwork(_ctx, net) {
       return inspectNetwork(net, net.pseudo ? [] : networkContainers(store.all(), net));
+    },
+    prepareNetns(containerId) {
+      if (preparedNetns.has(containerId) || store.get(containerId) !== undefined) return;
+      preparedNetns.set(containerId, startNetns(containerId));
     },
     attach(ctx, opts) {
       return attachNetworks(actx(ctx), opts);

@@ -276,6 +276,38 @@ describe.skipIf(!canRun)('attach and detach', () => {
     expect(ipamAllocations(net.ipamDataDir)).toEqual([]);
   });
 
+  it('uses a namespace prepared ahead of attach, clears an unused one, and replaces debris of a killed attach', async () => {
+    const [subnet] = freeSubnets(1);
+    const net = await env.nets.createNetwork(env.ctx, { name: `${env.id}-n`, subnets: [subnet!] });
+    const a = newContainer();
+    env.nets.prepareNetns(a.id);
+    // Made in the background, with loopback up, before attach is called.
+    expect(await waitFor(() => netnsList().includes(netnsNameFor(a.id)))).toBe(true);
+    expect(await waitFor(() => /^1: lo: <LOOPBACK,UP/.test(sh('ip', ['-n', netnsNameFor(a.id), '-o', 'link']).stdout))).toBe(true);
+    const ra = await env.nets.attach(env.ctx, { containerId: a.id, hostname: 'a', network: { mode: 'cni', networks: [{ network: net.name }] } });
+    expect(sh('ip', ['-n', netnsNameFor(a.id), 'addr', 'show', 'eth0']).stdout).toContain(ra.endpoints[0]!.ipAddress);
+
+    // Prepared, never attached: detach removes it. Prepared for a host-mode container: attach drops it.
+    const b = newContainer();
+    env.nets.prepareNetns(b.id);
+    await env.nets.detach(env.ctx, b.id);
+    expect(netnsList()).not.toContain(netnsNameFor(b.id));
+    const h = newContainer();
+    env.nets.prepareNetns(h.id);
+    await env.nets.attach(env.ctx, { containerId: h.id, hostname: 'h', network: { mode: 'host' } });
+    expect(netnsList()).not.toContain(netnsNameFor(h.id));
+
+    // A namespace without a record (its attaching process was killed before writing anything): replaced.
+    const d = newContainer();
+    sh('ip', ['netns', 'add', netnsNameFor(d.id)]);
+    const rd = await env.nets.attach(env.ctx, { containerId: d.id, hostname: 'd', network: { mode: 'cni', networks: [{ network: net.name }] } });
+    expect(sh('ip', ['-n', netnsNameFor(d.id), '-o', 'link']).stdout).toMatch(/^1: lo: <LOOPBACK,UP/);
+    expect(sh('ip', ['-n', netnsNameFor(d.id), 'addr', 'show', 'eth0']).stdout).toContain(rd.endpoints[0]!.ipAddress);
+    await env.nets.detach(env.ctx, d.id);
+    expect(netnsList()).not.toContain(netnsNameFor(d.id));
+    expect(bridgePorts(net.bridge!)).toHaveLength(1);
+  });
+
   it('connects and disconnects a second network, keeping hosts files right', async () => {
     const [s1, s2] = freeSubnets(2);
     const n1 = await env.nets.createNetwork(env.ctx, { name: `${env.id}-1`, subnets: [s1!] });
