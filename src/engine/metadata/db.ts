@@ -152,7 +152,7 @@ const migrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
   version INTEGER NOT NULL
 ) WITHOUT ROWID`;
 
-const requireCjs = createRequire(import.meta.url);
+let requireFromHere: NodeJS.Require | undefined;
 
 /**
  * better-sqlite3's constructor. The build bundles its JavaScript (one chunk instead of a dozen CommonJS files
@@ -168,7 +168,8 @@ let nativeBinding: string | null | undefined;
 function resolveNativeBinding(): string | undefined {
   if (nativeBinding === undefined) {
     try {
-      nativeBinding = requireCjs.resolve('better-sqlite3/build/Release/better_sqlite3.node');
+      requireFromHere ??= createRequire(import.meta.url);
+      nativeBinding = requireFromHere.resolve('better-sqlite3/build/Release/better_sqlite3.node');
     } catch {
       nativeBinding = null;
     }

@@ -7,7 +7,6 @@
  * live while registered in {@link holdOwner} and not yet released.
  */
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 
 const held = new Set<string>();
 let selfStart: string | undefined;
@@ -49,8 +48,7 @@ export function isOwnerAlive(owner: string | null | undefined): boolean {
   return now !== undefined && now === start;
 }
 
-/** Random hex; node:crypto loads only when an owner token is made (read-only commands never make one). */
+/** Random hex from Web Crypto: it loads only when an owner token is made (read-only commands never make one). */
 function randomHex(bytes: number): string {
-  const { randomBytes } = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
-  return randomBytes(bytes).toString('hex');
+  return Buffer.from(globalThis.crypto.getRandomValues(new Uint8Array(bytes))).toString('hex');
 }
