@@ -22,8 +22,10 @@ export default defineConfig({
           testTimeout: 120_000,
           hookTimeout: 120_000,
           globalSetup: ['test/setup/global.ts'],
-          fileParallelism: false,
           pool: 'forks',
+          // One file at a time: the files drive real runc, conmon, CNI and registries and each would slow the others
+          // into their timeouts on a 2-core CI machine.
+          poolOptions: { forks: { singleFork: true } },
         },
       },
     ],
