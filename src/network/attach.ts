@@ -26,6 +26,7 @@
  * `none` gets a namespace with only loopback; `host` and `container:`/`ns:` create nothing: the result says which
  * namespace the OCI spec should use (plain data for the caller).
  */
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { alreadyExists, canceled, failedPrecondition, invalidArgument, notFound, wrap } from '../engine/errdefs.js';
 import { generateId } from '../engine/identifiers.js';
@@ -671,7 +672,7 @@ async function undoAttach(c: AttachContext, rec: EndpointRecord, added: NetworkE
  * ADD result and still carries the recorded MAC address (so a name reused since is never touched). Links already
  * gone are left out. Undefined when the namespace has to be entered as the plugins would.
  */
-async function vethsToDelete(rec: EndpointRecord): Promise<string[] | undefined> {
+function vethsToDelete(rec: EndpointRecord): string[] | undefined {
   if (rec.networks.length === 0) return undefined;
   const out: string[] = [];
   for (const ep of rec.networks) {
@@ -682,10 +683,13 @@ async function vethsToDelete(rec: EndpointRecord): Promise<string[] | undefined>
     const bridge = bridgeOf(ep) ?? 'cni0';
     const host = (ep.result?.interfaces ?? []).filter((i) => (i.sandbox ?? '') === '' && i.name !== bridge);
     if (host.length !== 1 || host[0]!.mac === undefined || !/^[A-Za-z0-9_.@-]{1,15}$/.test(host[0]!.name)) return undefined;
-    const mac = await readFile(`/sys/class/net/${host[0]!.name}/address`, 'utf8').then(
-      (m) => m.trim().toLowerCase(),
-      () => undefined,
-    );
+    let mac: string | undefined;
+    try {
+      // sysfs attribute, generated on read: read synchronously rather than queue behind the thread pool.
+      mac = readFileSync(`/sys/class/net/${host[0]!.name}/address`, 'utf8').trim().toLowerCase();
+    } catch {
+      mac = undefined; // gone already
+    }
     if (mac === host[0]!.mac.toLowerCase()) out.push(host[0]!.name);
   }
   return out;
@@ -719,7 +723,7 @@ export async function detachNetworks(c: AttachContext, containerId: string): Pro
   }
   const nsPresent = rec.netns !== undefined && (await netnsExists(rec.netns.name).catch(() => false));
   let firstErr: unknown;
-  const veths = nsPresent && !wasIncomplete ? await vethsToDelete(rec) : undefined;
+  const veths = nsPresent && !wasIncomplete ? vethsToDelete(rec) : undefined;
   if (veths !== undefined && rec.netns !== undefined) {
     // Fast path: the plugins' DEL only has to release the addresses (and our port rules go), which needs nothing
     // inside the namespace; meanwhile one `ip -batch` deletes the veths (the slow, kernel-bound part of the bridge

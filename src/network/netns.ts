@@ -15,7 +15,8 @@
  * Names are `nerdctl-<container id>` (see {@link netnsNameFor}); the path given to runc and to CNI is
  * `/var/run/netns/<name>`.
  */
-import { open, readFile, realpath, stat, statfs, unlink } from 'node:fs/promises';
+import { readFileSync, realpathSync } from 'node:fs';
+import { open, stat, statfs, unlink } from 'node:fs/promises';
 import { alreadyExists, internal, isErrno } from '../engine/errdefs.js';
 import { runCommand } from './run-command.js';
 
@@ -62,11 +63,12 @@ export function isSharedMountPoint(mountinfo: string, dir: string): boolean {
   });
 }
 
-async function runDirReady(): Promise<boolean> {
+function runDirReady(): boolean {
   if (runDirShared === true) return true;
   try {
-    const [info, dir] = await Promise.all([readFile('/proc/self/mountinfo', 'utf8'), realpath(NETNS_RUN_DIR)]);
-    runDirShared = isSharedMountPoint(info, dir);
+    // Synchronous on purpose: a small file the kernel generates on read, and the promise form of readFile would
+    // queue behind whatever else the thread pool and event loop are doing at the start of an attach.
+    runDirShared = isSharedMountPoint(readFileSync('/proc/self/mountinfo', 'utf8'), realpathSync(NETNS_RUN_DIR));
   } catch {
     runDirShared = false;
   }
@@ -103,7 +105,7 @@ async function createWithUnshare(name: string): Promise<boolean> {
  */
 export async function createNetns(name: string): Promise<string> {
   checkName(name);
-  if ((await runDirReady()) && (await createWithUnshare(name))) return netnsPath(name);
+  if (runDirReady() && (await createWithUnshare(name))) return netnsPath(name);
   const add = await runCommand('ip', ['netns', 'add', name]);
   if (add.code !== 0) {
     if (/File exists/i.test(add.stderr)) throw alreadyExists({ kind: 'object', ref: `netns ${name}` });
