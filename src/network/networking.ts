@@ -25,6 +25,7 @@ import {
   ensureDefaultNetworkConfig,
   findNetwork,
   loadNetworks,
+  NetworkConfigCache,
   pseudoNetwork,
   removeNetworkConfig,
   type CreateNetworkOptions,
@@ -98,6 +99,7 @@ export function openNetworking(options: NetworkingOptions): Networking {
     netconfPath: options.netconfPath ?? DEFAULT_NETCONF_PATH,
     dataRoot: options.dataRoot,
     cniPaths: paths,
+    cache: new NetworkConfigCache(),
     ...(options.defaultNetwork ? { defaultNetwork: options.defaultNetwork } : {}),
   };
   const store = new EndpointStore(options.dataRoot);

@@ -1,8 +1,13 @@
+import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hasCode } from '../../engine/errdefs.js';
 import {
   allocateSubnet,
   findNetwork,
+  loadNetworks,
+  NetworkConfigCache,
   networkInfoFromConfList,
   planNetworkConfig,
   type NetworkInfo,
@@ -203,5 +208,31 @@ describe('networkInfoFromConfList and findNetwork', () => {
     expect(hasCode(errOf(() => findNetwork(nets, 'nope')), 'not-found')).toBe(true);
     const twin = { ...b, name: 'gamma', id: 'ab'.repeat(31) + 'ff' };
     expect(errOf(() => findNetwork([...nets, twin], 'abab')).message).toMatch(/ambiguous/);
+  });
+});
+
+describe('NetworkConfigCache', () => {
+  it('serves parsed configs while the directories are unchanged, and reads again after a change', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'netcache-'));
+    try {
+      const conf = (name: string) => JSON.stringify({ cniVersion: '1.0.0', name, plugins: [{ type: 'bridge', bridge: `br-${name}` }] });
+      writeFileSync(join(dir, 'nerdctl-a.conflist'), conf('a'));
+      const past = new Date(Date.now() - 60_000);
+      utimesSync(dir, past, past);
+      const env = { netconfPath: dir, dataRoot: dir, cniPaths: [], cache: new NetworkConfigCache() };
+      const first = await loadNetworks(env, 'ns1');
+      expect(first.map((n) => n.name)).toEqual(['a']);
+      expect(await loadNetworks(env, 'ns1')).toBe(first);
+      // A new file changes the directory: read again (and not trusted while the change is fresh).
+      writeFileSync(join(dir, 'nerdctl-b.conflist'), conf('b'));
+      const second = await loadNetworks(env, 'ns1');
+      expect(second.map((n) => n.name)).toEqual(['a', 'b']);
+      expect(await loadNetworks(env, 'ns1')).not.toBe(second);
+      utimesSync(dir, past, new Date(Date.now() - 30_000));
+      const settled = await loadNetworks(env, 'ns1');
+      expect(await loadNetworks(env, 'ns1')).toBe(settled);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -79,6 +79,8 @@ export interface NetworkConfigEnv {
   /** The default network's subnet, gateway and bridge device (nerdctl's --bridge-ip; tests isolate with these). */
   defaultNetwork?: { subnet?: string; gateway?: string; bridge?: string };
   log?: Logger;
+  /** Parsed configs kept between calls of one invocation (see {@link NetworkConfigCache}). */
+  cache?: NetworkConfigCache;
 }
 
 /** One IPAM range as Docker's inspect shows it. */
@@ -300,10 +302,57 @@ async function readDirConfs(dir: string, namespace: string | undefined, log?: Lo
 }
 
 /**
+ * The parsed networks of one invocation, per namespace, valid while neither config directory changed: compose
+ * attaches many containers, and each attach and validation would otherwise read and parse every conflist again.
+ * nerdctl never edits a conflist in place (it links new files and removes old ones), so the directories'
+ * modification times tell a change; a time within the last two seconds is not trusted (timestamps are coarser than
+ * the writes they stamp), so a directory that just changed is read every time until it settles.
+ */
+export class NetworkConfigCache {
+  #entries = new Map<string, { stamp: string; nets: NetworkInfo[] }>();
+
+  async load(env: NetworkConfigEnv, namespace: string): Promise<NetworkInfo[]> {
+    const stamp = await dirStamp([env.netconfPath, join(env.netconfPath, namespace)]);
+    const hit = this.#entries.get(namespace);
+    if (stamp !== undefined && hit?.stamp === stamp) return hit.nets;
+    const nets = await readNetworks(env, namespace);
+    if (stamp !== undefined) this.#entries.set(namespace, { stamp, nets });
+    else this.#entries.delete(namespace);
+    return nets;
+  }
+
+  clear(): void {
+    this.#entries.clear();
+  }
+}
+
+/** The directories' modification times as one key; undefined when one changed too recently to be trusted. */
+async function dirStamp(dirs: readonly string[]): Promise<string | undefined> {
+  const now = BigInt(Date.now()) * 1_000_000n;
+  const parts: string[] = [];
+  for (const d of dirs) {
+    try {
+      const st = await stat(d, { bigint: true });
+      if (now - st.mtimeNs < 2_000_000_000n) return undefined;
+      parts.push(`${st.ino}:${st.mtimeNs}`);
+    } catch (err) {
+      if (!isErrno(err, 'ENOENT') && !isErrno(err, 'ENOTDIR')) return undefined;
+      parts.push('-');
+    }
+  }
+  return parts.join('/');
+}
+
+/**
  * The networks visible from `namespace`: the top-level files plus those in `<netconfPath>/<namespace>/`; a private
- * network hides a global one of the same name. Pseudo networks are not included.
+ * network hides a global one of the same name. Pseudo networks are not included. Served from `env.cache` when
+ * the directories did not change.
  */
 export async function loadNetworks(env: NetworkConfigEnv, namespace: string): Promise<NetworkInfo[]> {
+  return env.cache !== undefined ? env.cache.load(env, namespace) : readNetworks(env, namespace);
+}
+
+async function readNetworks(env: NetworkConfigEnv, namespace: string): Promise<NetworkInfo[]> {
   const [global, own] = await Promise.all([
     readDirConfs(env.netconfPath, undefined, env.log),
     readDirConfs(join(env.netconfPath, namespace), namespace, env.log),
