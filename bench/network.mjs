@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Network attach/detach in isolation (the CNI part of `run`, `rm`, `compose up/down`), without runc or the CLI.
 //
-//   node bench/network.mjs [--iterations 15] [--json out.json] [--trace] [--shared]
+//   node bench/network.mjs [--iterations 15] [--json out.json] [--trace] [--shared] [--src <tree>]
 //
+// --src bundles the network layer of another source tree (e.g. an older commit from `git archive`) to compare.
 // The network layer (src/network/networking.ts) is bundled with esbuild into node_modules/.cache and driven
 // directly: openNetworking() on a private data root and CNI config dir, a private default network (bridge
 // `nbnet<x>`, 10.218.<x>.0/24), then per case N times attach -> detach, each timed on its own:
@@ -20,7 +21,7 @@
 // Not a test: nothing is asserted. Runs as root; removes everything it made (netns, bridges, iptables rules).
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -45,7 +46,8 @@ if (process.getuid?.() !== 0) {
 
 // Bundle the network layer next to node_modules so better-sqlite3 resolves.
 const cacheDir = join(root, 'node_modules', '.cache', 'nerdctl-bench');
-const bundle = join(cacheDir, 'network.mjs');
+const SRC = resolve(opt('src', root));
+const bundle = join(cacheDir, SRC === root ? 'network.mjs' : 'network-src.mjs');
 if (!CHILD) {
   mkdirSync(cacheDir, { recursive: true });
   const { build } = await import('esbuild');
@@ -54,12 +56,13 @@ if (!CHILD) {
       contents: [
         "export { openNetworking } from './src/network/networking.ts';",
         "export { purgeBridgeRules } from './src/network/iptables.ts';",
-        "export { removeNetworkRules } from './src/network/network-rules.ts';",
+        existsSync(join(SRC, 'src/network/network-rules.ts')) ? "export { removeNetworkRules } from './src/network/network-rules.ts';" : '',
         "export { parsePublish } from './src/network/ports.ts';",
       ].join('\n'),
-      resolveDir: root,
+      resolveDir: SRC,
       loader: 'ts',
     },
+    nodePaths: [join(root, 'node_modules')],
     outfile: bundle,
     bundle: true,
     format: 'esm',
@@ -182,7 +185,7 @@ try {
   await ensureUserNet();
   const port = await freePort();
   console.log(
-    `network attach/detach, ${ITER} iterations each, ${SHARED ? 'one Networking instance for all' : 'a fresh Networking instance per step'} (${sh('iptables', ['--version']).stdout.trim()})`,
+    `network attach/detach (${SRC === root ? 'this tree' : SRC}), ${ITER} iterations each, ${SHARED ? 'one Networking instance for all' : 'a fresh Networking instance per step'} (${sh('iptables', ['--version']).stdout.trim()})`,
   );
   for (const name of Object.keys(cases)) {
     await round(name, port); // warm-up: default network config, bridge device, per-network rules
@@ -207,7 +210,7 @@ if (TRACE) {
     const tbase = mkdtempSync(join(tmpdir(), 'nerdctl-netbench-t-'));
     const out = join(tbase, 'strace.txt');
     const tx = 1 + ((x + 7) % 250);
-    sh('strace', ['-f', '-qq', '-e', 'trace=execve', '-e', 'signal=none', '-o', out, process.execPath, fileURLToPath(import.meta.url), '--child', '--case', name, '--subnet-x', String(tx), '--base', tbase, ...(SHARED ? ['--shared'] : [])]);
+    sh('strace', ['-f', '-qq', '-e', 'trace=execve', '-e', 'signal=none', '-o', out, process.execPath, fileURLToPath(import.meta.url), '--child', '--case', name, '--subnet-x', String(tx), '--base', tbase, ...(SHARED ? ['--shared'] : []), ...(SRC === root ? [] : ['--src', SRC])]);
     let step = 'warm';
     const counts = { attach: {}, detach: {} };
     for (const line of readFileSync(out, 'utf8').split('\n')) {
