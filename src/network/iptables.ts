@@ -1,9 +1,9 @@
 /**
  * The few iptables operations the network layer does itself (the CNI plugins do the rest):
  *
- * - {@link publishedHostPorts}: host ports already taken by portmap DNAT rules (CNI-DN-* chains), from any data
- *   root or tool, so two containers never get the same published port (nerdctl reads the rules for the same
- *   reason).
+ * - {@link parseDnatHostPorts} (on {@link saveNat} dumps): host ports already taken by portmap-style DNAT rules
+ *   (CNI-DN-* chains), from any data root or tool, so two containers never get the same published port (nerdctl
+ *   reads the rules for the same reason).
  * - {@link addForwardRule} / {@link removeForwardRule}: one ACCEPT rule per container with published ports, in the
  *   firewall plugin's CNI-ADMIN chain, for forwarded traffic that portmap DNAT'ed to it — only for chains that still
  *   run the firewall plugin (foreign conflists, records of older attachments); nerdctl's bridge networks accept it
@@ -137,12 +137,6 @@ export function parseDnatHostPorts(natDump: string): Pick<PortMapping, 'hostIp' 
   return out;
 }
 
-/** Host ports published by portmap on this host, IPv4 and IPv6. */
-export async function publishedHostPorts(): Promise<Pick<PortMapping, 'hostIp' | 'hostPort' | 'protocol'>[]> {
-  const [v4, v6] = await Promise.all([save(4, 'nat'), save(6, 'nat')]);
-  return [...parseDnatHostPorts(v4), ...parseDnatHostPorts(v6)];
-}
-
 const ADMIN_CHAIN = 'CNI-ADMIN';
 
 function forwardRuleSpec(ip: string, containerId: string): string[] {
@@ -224,13 +218,14 @@ export function purgeScript(dump: string, containerId: string): string {
 
 /** Deletes the iptables state the CNI plugins left for `containerId` (see the module comment). */
 export async function purgeContainerRules(containerId: string, log?: Logger): Promise<void> {
-  for (const family of [4, 6] as const) {
-    const dump = (await save(family, 'nat')) + (await save(family, 'filter'));
-    const script = purgeScript(dump, containerId);
-    if (script === '') continue;
-    const r = await runCommand(`${bin(family)}-restore`, ['--noflush'], { input: script });
-    if (r.code !== 0) log?.warn('could not purge iptables rules', { container: containerId, error: r.stderr.trim() });
-  }
+  await Promise.all(
+    ([4, 6] as const).map(async (family) => {
+      const script = purgeScript(await saveAll(family), containerId);
+      if (script === '') return;
+      const r = await restore(family, script);
+      if (r.code !== 0) log?.warn('could not purge iptables rules', { container: containerId, error: r.stderr.trim() });
+    }),
+  );
 }
 
 /**
@@ -261,10 +256,12 @@ export function bridgeRulesScript(dump: string, bridge: string): string {
 
 /** Deletes the firewall plugin's isolation rules for a bridge that is going away. */
 export async function purgeBridgeRules(bridge: string, log?: Logger): Promise<void> {
-  for (const family of [4, 6] as const) {
-    const script = bridgeRulesScript(await save(family, 'filter'), bridge);
-    if (script === '') continue;
-    const r = await runCommand(`${bin(family)}-restore`, ['--noflush'], { input: script });
-    if (r.code !== 0) log?.warn('could not remove isolation rules', { bridge, error: r.stderr.trim() });
-  }
+  await Promise.all(
+    ([4, 6] as const).map(async (family) => {
+      const script = bridgeRulesScript(await save(family, 'filter'), bridge);
+      if (script === '') return;
+      const r = await restore(family, script);
+      if (r.code !== 0) log?.warn('could not remove isolation rules', { bridge, error: r.stderr.trim() });
+    }),
+  );
 }

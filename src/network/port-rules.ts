@@ -3,7 +3,7 @@
  * `iptables-restore --noflush` transaction per container and family instead of the plugin's ~20 iptables executions
  * on ADD and ~16 on DEL (each of which lists a whole table first).
  *
- * Layout (nat table; portmap's names, so its own DEL, other tools and {@link publishedHostPorts} understand it):
+ * Layout (nat table; portmap's names, so its own DEL, other tools and the host-port scan understand it):
  *
  *   PREROUTING, OUTPUT  -m addrtype --dst-type LOCAL -j CNI-HOSTPORT-DNAT            (shared, appended)
  *   POSTROUTING         -m comment --comment "CNI portfwd requiring masquerade" -j CNI-HOSTPORT-MASQ   (first)
