@@ -38,7 +38,7 @@ import { failedPrecondition } from '../engine/errdefs.js';
 import type { Logger } from '../engine/log.js';
 import type { CniConfList, CniPluginConf } from './cni/types.js';
 import { parseCidr, type IpFamily } from './ip.js';
-import { deleteLine, parseDump, quoteArg, restore, saveAll, splitRule } from './iptables.js';
+import { bridgeRulesScript, deleteLine, parseDump, quoteArg, restore, saveAll, splitRule } from './iptables.js';
 
 export const FORWARD_CHAIN = 'NERDCTL-FORWARD';
 export const ISOLATION_CHAIN = 'NERDCTL-ISOLATION';
@@ -267,18 +267,23 @@ export async function ensureNetworkRules(rules: NetworkRules, log?: Logger): Pro
 }
 
 /**
- * Removes the network's rules, and the shared chains once nothing else uses them; missing rules are fine. A
- * transaction that fails (a race with another process, or a shared chain still referenced from elsewhere) is
- * retried on a fresh dump, the last time without touching the shared chains.
+ * Removes the network's rules, and the shared chains once nothing else uses them, together with the isolation
+ * rules the firewall plugin left for the bridge (older attachments; its DEL never removes them); missing rules are
+ * fine. One dump and one transaction per family, both families at once. A transaction that fails (a race with
+ * another process, or a shared chain still referenced from elsewhere) is retried on a fresh dump, the last time
+ * without touching the shared chains.
  */
 export async function removeNetworkRules(bridge: string, log?: Logger): Promise<void> {
-  for (const family of [4, 6] as const) {
-    for (let i = 0; i < ATTEMPTS; i++) {
-      const script = removeRulesScript(await saveAll(family), bridge, i < ATTEMPTS - 1);
-      if (script === '') break;
-      const r = await restore(family, script);
-      if (r.code === 0) break;
-      if (i === ATTEMPTS - 1) log?.warn('could not remove network firewall rules', { bridge, family, error: r.stderr.trim() });
-    }
-  }
+  await Promise.all(
+    ([4, 6] as const).map(async (family) => {
+      for (let i = 0; i < ATTEMPTS; i++) {
+        const dump = await saveAll(family);
+        const script = removeRulesScript(dump, bridge, i < ATTEMPTS - 1) + bridgeRulesScript(dump, bridge);
+        if (script === '') return;
+        const r = await restore(family, script);
+        if (r.code === 0) return;
+        if (i === ATTEMPTS - 1) log?.warn('could not remove network firewall rules', { bridge, family, error: r.stderr.trim() });
+      }
+    }),
+  );
 }

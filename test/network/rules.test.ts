@@ -4,6 +4,7 @@
  * leftovers; masquerading of outgoing traffic and isolation between networks.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { execPlugin, pluginStdinConfig } from '../../src/network/cni/exec.js';
 import { netnsNameFor } from '../../src/network/netns.js';
 import { networkTag } from '../../src/network/network-rules.js';
 import { openNetworking } from '../../src/network/networking.js';
@@ -96,6 +97,27 @@ describe.skipIf(!canRun)('per-network firewall rules', () => {
     if (!after.includes('"nerdctl network ')) {
       expect(after).not.toContain('NERDCTL-');
     }
+  });
+
+  it("removes with the network the isolation rules the firewall plugin left for its bridge (older attachments)", async () => {
+    const before = iptablesDump();
+    const [subnet] = freeSubnets(1);
+    const net = await env.nets.createNetwork(env.ctx, { name: `${env.id}-n`, subnets: [subnet!] });
+    const br = net.bridge!;
+    await env.nets.attach(env.ctx, { containerId: newId(), hostname: 'a', network: { mode: 'cni', networks: [{ network: net.name }] } });
+    // As an attachment made before the per-network rules did: the firewall plugin ran for a container.
+    const id = newId();
+    const list = { cniVersion: '1.0.0', name: net.name };
+    const plugin = { type: 'firewall', ingressPolicy: 'same-bridge' };
+    const prev = { cniVersion: '1.0.0', interfaces: [{ name: br }], ips: [{ address: subnet!.replace(/0\/24$/, '77/24') }] };
+    const rt = { paths: ['/usr/lib/cni', '/opt/cni/bin'] };
+    const conf = pluginStdinConfig(list, plugin, {}, prev);
+    await execPlugin(rt, 'ADD', plugin, conf, { containerId: id, netnsPath: '/proc/self/ns/net', ifname: 'eth0' });
+    await execPlugin(rt, 'DEL', plugin, conf, { containerId: id, netnsPath: '', ifname: 'eth0' });
+    expect(newIptablesLines(before, [br]).some((l) => l.startsWith('-A CNI-ISOLATION-STAGE-'))).toBe(true);
+    for (const c of [...env.containers]) await env.nets.detach(env.ctx, c);
+    await env.nets.removeNetwork(env.ctx, net.name);
+    expect(newIptablesLines(before, [br])).toEqual([]);
   });
 
   it('re-creates missing rules on the next attach', async () => {

@@ -51,7 +51,6 @@ import {
   parseIp,
   type Cidr,
 } from '../ip.js';
-import { purgeBridgeRules } from '../iptables.js';
 import { removeNetworkRules } from '../network-rules.js';
 import { runCommand } from '../run-command.js';
 import type { CniConfList, CniPluginConf } from './types.js';
@@ -827,7 +826,7 @@ export async function removeNetworkConfig(env: NetworkConfigEnv, net: NetworkInf
     if (!others.some((n) => n.bridge === net.bridge)) {
       await deleteLink(net.bridge);
       // The per-network rules (network-rules.ts) and the firewall plugin's isolation rules of older attachments.
-      await Promise.all([removeNetworkRules(net.bridge, env.log), purgeBridgeRules(net.bridge, env.log)]);
+      await removeNetworkRules(net.bridge, env.log);
     }
   }
   const ipamRoot = join(resolve(env.dataRoot), 'network', 'ipam');
