@@ -46,7 +46,7 @@ import { pidAlive, type EndpointRecord, type EndpointStore, type NetworkEndpoint
 import { buildHostsFile, resolveExtraHosts, type ExtraHost, type HostsRecord } from './hosts.js';
 import { peersOf, refreshHostsFiles, rewriteInPlace } from './hosts-sync.js';
 import { cidrContains, firstHost, formatIp, normalizeIp, parseCidr, parseIp } from './ip.js';
-import { addForwardRule, parseDnatHostPorts, purgeContainerRules, removeForwardRule, saveNat } from './iptables.js';
+import { addForwardRule, parseDnatHostPorts, purgeContainerRules, removeForwardRule, saveAll, saveNat } from './iptables.js';
 import { ensureNetworkRules, runtimeConfList, type NetworkRules } from './network-rules.js';
 import { publishPorts, publishesWithoutPortmap, purgePorts, unpublishPorts, type PortRulesTarget } from './port-rules.js';
 import type { IpFamily } from './ip.js';
@@ -243,12 +243,12 @@ function networkRulesOf(nets: readonly NetworkInfo[]): NetworkRules[] {
  * instead of rejecting, so it can run beside other steps and be awaited (or dropped) later without an unhandled
  * rejection.
  */
-function ensureRules(c: AttachContext, nets: readonly NetworkInfo[]): Promise<unknown> {
+function ensureRules(c: AttachContext, nets: readonly NetworkInfo[], dumps: Partial<Record<IpFamily, string>> = {}): Promise<unknown> {
   const todo = networkRulesOf(nets).filter((r) => !(c.rulesVerified?.has(r.bridge) ?? false));
   if (todo.length === 0) return Promise.resolve(undefined);
   return Promise.all(
     todo.map(async (r) => {
-      await ensureNetworkRules(r, c.log);
+      await ensureNetworkRules(r, c.log, dumps);
       c.rulesVerified?.add(r.bridge);
     }),
   ).then(
@@ -540,6 +540,7 @@ export async function attachNetworks(c: AttachContext, opts: AttachOptions): Pro
   const early = prepared ?? (c.store.get(opts.containerId) === undefined ? startNetns(opts.containerId) : undefined);
 
   // 2. allocate ports and record the attachment under the lock
+  /** Current iptables dumps when ports are published: IPv4 all tables, IPv6 nat. */
   const natDumps: Partial<Record<IpFamily, string>> = {};
   const rec = await c.store.withLock(async () => {
     const existing = c.store.get(opts.containerId);
@@ -549,8 +550,9 @@ export async function attachNetworks(c: AttachContext, opts: AttachOptions): Pro
     const endpointId = generateId();
     let mappings: PortMapping[] = [];
     if (publishIdx !== -1) {
-      // Host ports taken by DNAT rules of any tool; the same dumps serve the port rules after ADD.
-      const [v4, v6] = await Promise.all([saveNat(4), saveNat(6)]);
+      // Host ports taken by DNAT rules of any tool; the same dumps serve the port rules after ADD, and the full
+      // IPv4 one the check of the networks' firewall rules.
+      const [v4, v6] = await Promise.all([saveAll(4), saveNat(6)]);
       natDumps[4] = v4;
       natDumps[6] = v6;
       const taken: Binding[] = [
@@ -602,7 +604,7 @@ export async function attachNetworks(c: AttachContext, opts: AttachOptions): Pro
   const added: NetworkEndpointRecord[] = [];
   // The networks' firewall rules are checked (and installed if missing) while the namespace is made and the
   // plugins run: nothing of the container depends on them until it sends its first packet.
-  const rulesReady = ensureRules(c, targets.map((t) => t.net));
+  const rulesReady = ensureRules(c, targets.map((t) => t.net), natDumps[4] === undefined ? {} : { 4: natDumps[4] });
   try {
     try {
       const outcome = early === undefined ? undefined : await early;

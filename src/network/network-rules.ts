@@ -240,17 +240,23 @@ export function removeRulesScript(dump: string, bridge: string, dropShared = tru
 const ATTEMPTS = 4;
 
 /**
- * Makes sure the network's rules are in place (see the module comment): one `iptables-save` per family, and one
- * `iptables-restore --noflush` only when something is missing. Returns true when it had to install.
+ * Makes sure the network's rules are in place (see the module comment): one `iptables-save` per family (or a
+ * full dump the caller has just read), and one `iptables-restore --noflush` only when something is missing.
+ * Returns true when it had to install.
  * @throws failed-precondition when iptables refuses the rules
  */
-export async function ensureNetworkRules(rules: NetworkRules, log?: Logger): Promise<boolean> {
+export async function ensureNetworkRules(
+  rules: NetworkRules,
+  log?: Logger,
+  dumps: Partial<Record<IpFamily, string>> = {},
+): Promise<boolean> {
   let installed = false;
   await Promise.all(
     rulesFamilies(rules).map(async (family) => {
       let lastErr = '';
       for (let i = 0; i < ATTEMPTS; i++) {
-        const script = ensureRulesScript(await saveAll(family), rules, family);
+        const given = i === 0 ? dumps[family] : undefined;
+        const script = ensureRulesScript(given ?? (await saveAll(family)), rules, family);
         if (script === '') return;
         const r = await restore(family, script);
         if (r.code === 0) {
