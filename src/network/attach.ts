@@ -506,38 +506,49 @@ export async function attachNetworks(c: AttachContext, opts: AttachOptions): Pro
     };
   }
 
-  // 1. resolve and validate everything before any side effect
-  const targets: { net: NetworkInfo; req: EndpointRequest }[] = [];
-  if (req.mode === 'cni') {
-    if (req.networks.length === 0) throw invalidArgument('no network to attach to');
-    const visible = await loadNetworks(c.env, c.namespace);
-    for (const r of req.networks) {
-      const net = await resolveNetwork(c, visible, r.network);
-      if (targets.some((t) => t.net.id === net.id)) {
-        throw invalidArgument(`container cannot be connected to network "${net.name}" twice`);
-      }
-      targets.push({ net, req: r });
-    }
-  }
-  const hostGateway = opts.hostGatewayIp ?? gatewayOf(targets.find((t) => gatewayOf(t.net) !== undefined)?.net) ?? defaultGateway(c.env);
-  const extraHosts = resolveExtraHosts(opts.extraHosts ?? [], hostGateway);
-  const publishIdx = hasPorts ? targets.findIndex((t) => canPublish(t.net)) : -1;
-  if (hasPorts && publishIdx === -1 && req.mode === 'cni') {
-    c.log.warn('ports are not published: none of the networks can publish ports (internal, macvlan or ipvlan)');
-  }
-  // Validate every endpoint request (--ip, --ip6, --mac-address, aliases) before taking the lock.
-  targets.forEach((t, i) => planEndpoint(t.net, t.req, `eth${i}`, []));
-  // Debris of an attach whose process died, or of a detach that failed: finish that detach first.
-  const previous = c.store.get(opts.containerId);
-  if (previous !== undefined && previous.state !== 'attached' && !pidAlive(previous.pid)) {
-    await detachNetworks(c, opts.containerId);
-  }
   const ns = { name: netnsNameFor(opts.containerId), path: netnsPath(netnsNameFor(opts.containerId)) };
-  // The namespace is made while the lock is taken and ports are allocated (nothing of it depends on the record),
-  // or was started by prepareNetns. Only when no record exists: the early creation never replaces anything.
+  // The namespace is made while everything below is validated, the lock taken and ports allocated (nothing of it
+  // depends on them), or was started by prepareNetns. Only when no record exists: the early creation never
+  // replaces anything, and it is removed again if the attach fails before its side effects begin.
   const prepared = c.preparedNetns?.get(opts.containerId);
   c.preparedNetns?.delete(opts.containerId);
   const early = prepared ?? (c.store.get(opts.containerId) === undefined ? startNetns(opts.containerId) : undefined);
+  const dropEarly = async (err: unknown): Promise<never> => {
+    if (early !== undefined && (await early) === 'created') await removeNetns(ns.name).catch(() => {});
+    throw err;
+  };
+
+  // 1. resolve and validate everything before any other side effect
+  const targets: { net: NetworkInfo; req: EndpointRequest }[] = [];
+  let extraHosts: HostsRecord[] = [];
+  let publishIdx = -1;
+  await (async () => {
+    if (req.mode === 'cni') {
+      if (req.networks.length === 0) throw invalidArgument('no network to attach to');
+      const visible = await loadNetworks(c.env, c.namespace);
+      for (const r of req.networks) {
+        const net = await resolveNetwork(c, visible, r.network);
+        if (targets.some((t) => t.net.id === net.id)) {
+          throw invalidArgument(`container cannot be connected to network "${net.name}" twice`);
+        }
+        targets.push({ net, req: r });
+      }
+    }
+    const hostGateway = opts.hostGatewayIp ?? gatewayOf(targets.find((t) => gatewayOf(t.net) !== undefined)?.net) ?? defaultGateway(c.env);
+    extraHosts = resolveExtraHosts(opts.extraHosts ?? [], hostGateway);
+    publishIdx = hasPorts ? targets.findIndex((t) => canPublish(t.net)) : -1;
+    if (hasPorts && publishIdx === -1 && req.mode === 'cni') {
+      c.log.warn('ports are not published: none of the networks can publish ports (internal, macvlan or ipvlan)');
+    }
+    // Validate every endpoint request (--ip, --ip6, --mac-address, aliases) before taking the lock.
+    targets.forEach((t, i) => planEndpoint(t.net, t.req, `eth${i}`, []));
+    // Debris of an attach whose process died, or of a detach that failed: finish that detach first (no early
+    // namespace was started then: a record existed).
+    const previous = c.store.get(opts.containerId);
+    if (previous !== undefined && previous.state !== 'attached' && !pidAlive(previous.pid)) {
+      await detachNetworks(c, opts.containerId);
+    }
+  })().catch(dropEarly);
 
   // 2. allocate ports and record the attachment under the lock
   /** Current iptables dumps when ports are published: IPv4 all tables, IPv6 nat. */
@@ -594,10 +605,7 @@ export async function attachNetworks(c: AttachContext, opts: AttachOptions): Pro
     };
     c.store.put(r);
     return r;
-  }).catch(async (err: unknown) => {
-    if ((await early) === 'created') await removeNetns(ns.name).catch(() => {});
-    throw err;
-  });
+  }).catch(dropEarly);
 
   // 3-5. side effects, undone on any failure
   let nsCreated = false;
