@@ -211,6 +211,8 @@ describe.skipIf(!canRun)('attach and detach', () => {
       .catch((e: unknown) => e);
     expect(hasCode(unknown, 'not-found')).toBe(true);
     expect(env.nets.getAttachment(b.id)).toBeUndefined();
+    // The namespace made beside the validation went again.
+    expect(netnsList()).not.toContain(netnsNameFor(b.id));
   });
 
   it('rolls back a canceled attach', async () => {
