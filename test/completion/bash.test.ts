@@ -186,7 +186,9 @@ describe('bash script against the built binary', () => {
   });
 
   it('completes the real tree’s commands, subcommands, flags and namespaces', () => {
-    expect(bashComplete(script, 'nerdctl comp', { bashCompletion: true, env }).reply).toEqual(['completion']);
+    expect(bashComplete(script, 'nerdctl compl', { bashCompletion: true, env }).reply).toEqual(['completion']);
+    // Two candidates: bash shows them with their descriptions.
+    expect(bashComplete(script, 'nerdctl comp', { bashCompletion: true, env }).reply.map((l) => l.split(' ')[0])).toEqual(['completion', 'compose']);
     expect(bashComplete(script, 'nerdctl completion ', { bashCompletion: true, env, compType: 37 }).reply).toEqual(['bash', 'zsh', 'fish']);
     // The command's flags first, then the global ones.
     expect(bashComplete(script, 'nerdctl completion zsh --no', { bashCompletion: true, env, compType: 37 }).reply).toEqual(['--no-descriptions', '--no-color']);

@@ -109,6 +109,8 @@ describe.skipIf(!canRunContainers)('diff, commit, export', () => {
     expect(await env.ok(['images', '--filter', 'dangling=true', '-q'])).toBe(`${untagged.slice(7, 19)}\n`);
     await env.ok(['commit', '--pause=false', '-c', 'CMD cat /tmp/f', 'c2', 'c2img']);
     expect(await env.ok(['run', '--rm', '--network', 'none', 'c2img'])).toBe('one\n');
+    // `--until 0s` means the start of the current second (Docker's rounding): let the commit's second pass.
+    await new Promise((r) => setTimeout(r, 1100));
     const events = await env.ok(['events', '--since', '1h', '--until', '0s', '--filter', 'event=commit', '--format', '{{.Actor.Attributes.imageRef}}']);
     expect(events).toBe('\nc2img:latest\n');
   });

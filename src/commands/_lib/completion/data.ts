@@ -10,6 +10,7 @@
  * This is the one module to change when the engine-backed lookups are wired: replace
  * {@link createCompletionData}'s body (keep heavy imports behind `await import()`).
  */
+import { resolve as resolvePath } from 'node:path';
 import type { Candidate } from './candidates.js';
 
 /** Which containers a command accepts: `exec`/`stop`/`kill`/`pause` want running ones, `start` stopped ones. */
@@ -73,7 +74,10 @@ export const createCompletionData: CompletionDataProvider = async (query) => {
   const ns = g.namespace;
   let dbPromise: Promise<import('../../../engine/metadata/db.js').MetadataDb | undefined> | undefined;
   const db = () =>
-    (dbPromise ??= import('../../../engine/metadata/db.js').then((m) => {
+    (dbPromise ??= import('../../../engine/metadata/db.js').then(async (m) => {
+      // Never create anything: no database file means no names (openMetadataDb would create one).
+      const { existsSync } = await import('node:fs');
+      if (!existsSync(m.metadataDbPath(resolvePath(g.dataRoot)))) return undefined;
       try {
         return m.openMetadataDb({ dataRoot: g.dataRoot, readonly: true });
       } catch {
