@@ -56,7 +56,6 @@ if (!CHILD) {
       contents: [
         "export { openNetworking } from './src/network/networking.ts';",
         "export { purgeBridgeRules } from './src/network/iptables.ts';",
-        existsSync(join(SRC, 'src/network/network-rules.ts')) ? "export { removeNetworkRules } from './src/network/network-rules.ts';" : '',
         "export { parsePublish } from './src/network/ports.ts';",
       ].join('\n'),
       resolveDir: SRC,
@@ -153,7 +152,6 @@ function cleanup() {
   return (async () => {
     for (const b of [bridge, userBridge]) {
       await net.purgeBridgeRules(b);
-      await net.removeNetworkRules?.(b);
     }
     rmSync(base, { recursive: true, force: true });
   })();
@@ -236,7 +234,6 @@ if (TRACE) {
     for (const b of [`nbnet${tx}`, `nbnetu${tx}`]) {
       sh('ip', ['link', 'del', b]);
       await net.purgeBridgeRules(b);
-      await net.removeNetworkRules?.(b);
     }
     rmSync(tbase, { recursive: true, force: true });
   }

@@ -15,8 +15,9 @@
  * - {@link purgeContainerRules}: removes rules the bridge and portmap plugins left for a container when its network
  *   namespace disappeared before DEL (the bridge plugin finds the addresses to unmasquerade inside the namespace,
  *   so without it its DEL leaves the masquerade chain behind).
- * - {@link purgeBridgeRules}: removes the firewall plugin's per-bridge isolation rules (CNI-ISOLATION-STAGE-1/2),
- *   which its DEL never removes, when the network and its bridge go away.
+ * - {@link purgeBridgeRules}: removes what is kept per bridge when the network and its bridge go away: the
+ *   per-network rules and the firewall plugin's isolation rules (CNI-ISOLATION-STAGE-1/2), which its DEL never
+ *   removes.
  *
  * Everything goes through the `iptables`/`ip6tables` commands, which here are the nf_tables backend.
  */
@@ -254,14 +255,13 @@ export function bridgeRulesScript(dump: string, bridge: string): string {
   return script;
 }
 
-/** Deletes the firewall plugin's isolation rules for a bridge that is going away. */
+/**
+ * Deletes every rule kept for a bridge that is going away: the per-network rules (network-rules.ts, where this
+ * lives as removeNetworkRules) and the firewall plugin's isolation rules. For callers that delete a bridge by hand
+ * (test and bench environments removing their default network's bridge).
+ */
 export async function purgeBridgeRules(bridge: string, log?: Logger): Promise<void> {
-  await Promise.all(
-    ([4, 6] as const).map(async (family) => {
-      const script = bridgeRulesScript(await save(family, 'filter'), bridge);
-      if (script === '') return;
-      const r = await restore(family, script);
-      if (r.code !== 0) log?.warn('could not remove isolation rules', { bridge, error: r.stderr.trim() });
-    }),
-  );
+  // Loaded on use: network-rules.ts builds on this module.
+  const { removeNetworkRules } = await import('./network-rules.js');
+  await removeNetworkRules(bridge, log);
 }

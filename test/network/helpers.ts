@@ -11,7 +11,6 @@ import { join } from 'node:path';
 import { nullLogger } from '../../src/engine/log.js';
 import type { OpContext } from '../../src/engine/op-context.js';
 import { purgeBridgeRules } from '../../src/network/iptables.js';
-import { removeNetworkRules } from '../../src/network/network-rules.js';
 import { openNetworking, type Networking } from '../../src/network/networking.js';
 
 export const canRun =
@@ -195,7 +194,6 @@ export async function cleanupEnv(env: NetTestEnv): Promise<string[]> {
   for (const l of [...bridges, ...env.links]) {
     if (linkExists(l)) sh('ip', ['link', 'del', l]);
     await purgeBridgeRules(l);
-    await removeNetworkRules(l);
   }
   env.nets.close();
   rmSync(env.dir, { recursive: true, force: true });
