@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # End-to-end demo, offline: make a base image from Debian's static busybox, push it to a local registry, pull it
 # back, serve a page with `run -d -p`, build an image from a Dockerfile, and bring a compose project up and down.
-# Everything lives in a private data root and CNI config dir that are removed at the end.
+# Everything lives in a private data root, state root and CNI config dir that are removed at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 work=$(mktemp -d /tmp/nerdctl-demo.XXXXXX)
 export NERDCTL_DATA_ROOT="$work/data"
 export NETCONFPATH="$work/cni"
+export NERDCTL_STATE_ROOT="$work/run"
 mkdir -p "$NERDCTL_DATA_ROOT" "$NETCONFPATH"
 repo=$PWD
 nerdctl() { node "$repo/dist/nerdctl.js" "$@"; }

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { stateRootFor } from '../../src/commands/_lib/config.js';
 
 /** The CLI under test: dist/nerdctl.js, or $NERDCTL_TEST_BIN (a private build, so other builds of dist/ cannot race a run). */
 export const BIN = process.env.NERDCTL_TEST_BIN ?? resolve(__dirname, '../../dist/nerdctl.js');
@@ -101,6 +102,10 @@ export function createTestEnv(name = 'env'): TestEnv {
       }
       unmountUnder(base);
       rmSync(base, { recursive: true, force: true });
+      // The runtime state root lives under /run, outside the data root.
+      const stateRoot = stateRootFor(dataRoot);
+      unmountUnder(stateRoot);
+      rmSync(stateRoot, { recursive: true, force: true });
     },
   };
   return env;
