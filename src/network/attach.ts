@@ -66,10 +66,11 @@ export interface AttachContext {
   log: Logger;
   signal?: AbortSignal;
   /**
-   * Bridges whose per-network firewall rules were found complete (or installed) earlier in this invocation: they
-   * are not checked again (see network-rules.ts). Shared by every attach of one Networking instance.
+   * The check of each bridge's per-network firewall rules in this invocation, by bridge (see network-rules.ts):
+   * concurrent and later attaches share it instead of checking again. A failed check is dropped (retried by the
+   * next attach). Shared by every attach of one Networking instance.
    */
-  rulesVerified?: Set<string>;
+  rulesChecks?: Map<string, Promise<void>>;
   /** Namespaces whose creation was started ahead of attach ({@link startNetns}), by container ID. */
   preparedNetns?: Map<string, Promise<unknown>>;
 }
@@ -244,14 +245,17 @@ function networkRulesOf(nets: readonly NetworkInfo[]): NetworkRules[] {
  * rejection.
  */
 function ensureRules(c: AttachContext, nets: readonly NetworkInfo[], dumps: Partial<Record<IpFamily, string>> = {}): Promise<unknown> {
-  const todo = networkRulesOf(nets).filter((r) => !(c.rulesVerified?.has(r.bridge) ?? false));
-  if (todo.length === 0) return Promise.resolve(undefined);
-  return Promise.all(
-    todo.map(async (r) => {
-      await ensureNetworkRules(r, c.log, dumps);
-      c.rulesVerified?.add(r.bridge);
-    }),
-  ).then(
+  const checks = networkRulesOf(nets).map((r) => {
+    let check = c.rulesChecks?.get(r.bridge);
+    if (check === undefined) {
+      check = ensureNetworkRules(r, c.log, dumps).then(() => undefined);
+      c.rulesChecks?.set(r.bridge, check);
+      check.catch(() => c.rulesChecks?.delete(r.bridge));
+    }
+    return check;
+  });
+  if (checks.length === 0) return Promise.resolve(undefined);
+  return Promise.all(checks).then(
     () => undefined,
     (err: unknown) => err,
   );

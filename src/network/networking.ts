@@ -104,8 +104,8 @@ export function openNetworking(options: NetworkingOptions): Networking {
   };
   const store = new EndpointStore(options.dataRoot);
   const cni: CniRuntime = { paths };
-  // Per-invocation: bridges whose firewall rules were already checked (compose attaches many containers).
-  const rulesVerified = new Set<string>();
+  // Per-invocation: the firewall check of each bridge, shared by all attaches (compose attaches many containers).
+  const rulesChecks = new Map<string, Promise<void>>();
   const preparedNetns = new Map<string, Promise<unknown>>();
   const envFor = (ctx: OpContext): NetworkConfigEnv => ({ ...env, log: ctx.log });
   const actx = (ctx: OpContext): AttachContext => ({
@@ -115,7 +115,7 @@ export function openNetworking(options: NetworkingOptions): Networking {
     namespace: ctx.namespace,
     log: ctx.log,
     signal: ctx.signal,
-    rulesVerified,
+    rulesChecks,
     preparedNetns,
   });
 
@@ -159,7 +159,7 @@ export function openNetworking(options: NetworkingOptions): Networking {
           });
         }
         await removeNetworkConfig(envFor(ctx), net);
-        if (net.bridge !== undefined) rulesVerified.delete(net.bridge);
+        if (net.bridge !== undefined) rulesChecks.delete(net.bridge);
         return net;
       });
     },

@@ -120,6 +120,19 @@ describe.skipIf(!canRun)('per-network firewall rules', () => {
     expect(newIptablesLines(before, [br])).toEqual([]);
   });
 
+  it('checks a network once for containers attached at the same time (compose up), installing its rules once', async () => {
+    const [subnet] = freeSubnets(1);
+    const net = await env.nets.createNetwork(env.ctx, { name: `${env.id}-n`, subnets: [subnet!] });
+    await Promise.all(
+      [newId(), newId(), newId()].map((id) =>
+        env.nets.attach(env.ctx, { containerId: id, hostname: 'x', network: { mode: 'cni', networks: [{ network: net.name }] } }),
+      ),
+    );
+    const lines = taggedLines(net.bridge!);
+    expect(lines).toHaveLength(6);
+    expect(new Set(lines).size).toBe(6);
+  });
+
   it('re-creates missing rules on the next attach', async () => {
     const [subnet] = freeSubnets(1);
     const net = await env.nets.createNetwork(env.ctx, { name: `${env.id}-n`, subnets: [subnet!] });
