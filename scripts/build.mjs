@@ -74,6 +74,10 @@ await build({
   // .mjs: Node then knows each chunk is an ES module without looking for a package.json scope on every import.
   outExtension: { '.js': '.mjs' },
   sourcemap: 'linked',
+  // Less text for V8 to pre-parse on every start (measured: about a fifth off the chunks a `run` loads);
+  // identifiers keep their names, so stack traces under --debug stay readable.
+  minifyWhitespace: true,
+  minifySyntax: true,
   legalComments: 'none',
   define: { __NERDCTL_VERSION__: JSON.stringify(pkg.version) },
   logLevel: 'warning',
@@ -82,7 +86,10 @@ await build({
     js: [
       '#!/usr/bin/env node',
       "import { createRequire as __nerdctlCreateRequire } from 'node:module';",
-      'const require = __nerdctlCreateRequire(import.meta.url);',
+      // One require() for the whole bundle: every chunk carries this banner, and touching import.meta plus
+      // createRequire in each of the ~80 chunks a `run` loads cost about 10 ms. Every chunk sits under dist/, so
+      // the packages they require resolve the same from any of them.
+      'const require = (globalThis.__nerdctlRequire ??= __nerdctlCreateRequire(import.meta.url));',
     ].join('\n'),
   },
 });

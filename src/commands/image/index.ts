@@ -1,5 +1,6 @@
 /** `image` management commands and the top-level shorthands Docker has for them. */
 import { aliasOf, defineGroup } from '../_lib/spec.js';
+import { buildCommand } from '../build/build.js';
 import { historyCommand } from './history.js';
 import { importCommand } from './import.js';
 import { imageInspectCommand } from './inspect.js';
@@ -17,6 +18,8 @@ export const imageGroup = defineGroup({
   name: 'image',
   summary: 'Manage images',
   commands: [
+    // `docker image build`: the same command as the top-level `build`.
+    aliasOf(buildCommand, 'build'),
     historyCommand,
     importCommand,
     imageInspectCommand,
