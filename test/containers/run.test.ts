@@ -101,6 +101,20 @@ describe.skipIf(!canRunContainers)('run', () => {
     expect(existsSync(join(made, 'f'))).toBe(true);
   });
 
+  it('records an OOM kill as Docker does: exit 137, State.OOMKilled, an oom event before die', async () => {
+    const hog = ['sh', '-c', 'x=$(head -c 64000000 /dev/zero | tr "\\0" a)'];
+    const r = await env.run(['run', '--name', 'hog', '--memory', '8m', '--network', 'none', 'busybox', ...hog]);
+    expect(r.code).toBe(137);
+    expect((await env.ok(['inspect', '-f', '{{.State.OOMKilled}} {{.State.ExitCode}}', 'hog'])).trim()).toBe('true 137');
+    // `--until 0s` is now truncated to the second, as Docker's: wait the current second out.
+    await new Promise((r) => setTimeout(r, 1100));
+    const actions = await env.ok(['events', '--since', '60s', '--until', '0s', '--filter', 'container=hog', '--format', '{{.Action}}']);
+    expect(actions.trim().split('\n').slice(-2)).toEqual(['oom', 'die']);
+    await env.ok(['run', '--name', 'fine', '--memory', '8m', '--network', 'none', 'busybox', 'true']);
+    expect((await env.ok(['inspect', '-f', '{{.State.OOMKilled}}', 'fine'])).trim()).toBe('false');
+    await env.ok(['rm', 'hog', 'fine']);
+  });
+
   it('reports an unknown flag value as a usage error (125)', async () => {
     const r = await env.run(['run', '-m', 'lots', '--network', 'none', 'busybox', 'true']);
     expect(r.code).toBe(125);

@@ -120,11 +120,14 @@ export async function handleExit(d: ContainerServiceOptions, ctx: OpContext, id:
         for (const m of rec.config.mounts) {
           if (m.type === 'volume' && m.name !== undefined) emitVolumeEvent(d.storage.db, ctx, m.name, 'unmount', { container: id });
         }
+        // Docker's order when the kernel killed it for memory: oom, then die.
+        if (exit?.oomKilled === true) emitContainerEvent(d.storage.db, ctx, rec, 'oom');
         emitContainerEvent(d.storage.db, ctx, rec, 'die', { exitCode: String(exitCode) });
         return {
           ...s,
           pid: 0,
           exitCode,
+          oomKilled: exit?.oomKilled === true,
           finishedAt: rfc3339(finishedAt),
           ...(decision.restart
             ? { status: 'restarting' as const, restartCount: s.restartCount + 1, restartDelayMs: decision.delayMs, restartOwner: owner }

@@ -307,3 +307,24 @@ export async function readTaskMetrics(pid: number): Promise<TaskMetrics> {
     networks,
   };
 }
+
+let cgroupMounts: { v1: Map<string, string>; unified?: string } | undefined;
+
+/**
+ * How many processes the kernel's OOM killer killed in the cgroup at `cgroupsPath` (a cgroupfs-driver path from
+ * the spec), from `memory.oom_control` (v1, kernel 4.13+) or `memory.events` (v2). Read before `runc delete`
+ * removes the cgroup; undefined when the cgroup or the counter is not there (a systemd-driver path included).
+ */
+export async function readOomKillCount(cgroupsPath: string): Promise<number | undefined> {
+  if (!cgroupsPath.startsWith('/')) return undefined;
+  cgroupMounts ??= parseCgroupMounts((await readText('/proc/self/mountinfo')) ?? '');
+  const v1 = cgroupMounts.v1.get('memory');
+  const file =
+    v1 !== undefined
+      ? path.join(v1, cgroupsPath, 'memory.oom_control')
+      : cgroupMounts.unified !== undefined
+        ? path.join(cgroupMounts.unified, cgroupsPath, 'memory.events')
+        : undefined;
+  const text = file === undefined ? undefined : await readText(file);
+  return text === undefined ? undefined : parseFlatKeyed(text).oom_kill;
+}

@@ -39,7 +39,7 @@ import { attach, followTerminalSize, type AttachSession, type ResizableTerminal 
 import { ControlMessage, conmonCreateArgs, conmonFailure, launchConmon, writeControl } from './conmon.js';
 import { buildExecProcess, readBundleProcess, runExec, type ExecIO, type ExecProcessOptions, type ExecResult } from './exec.js';
 import { bundleFiles, execLayout, taskLayout, type TaskLayout } from './layout.js';
-import { readTaskMetrics, type TaskMetrics } from './metrics.js';
+import { readOomKillCount, readTaskMetrics, type TaskMetrics } from './metrics.js';
 import { createFileExclusive, findExecutable, isProcessAlive, readProcStat, writeFileAtomic } from './proc.js';
 import { createRunc, type Runc, type RuncState } from './runc.js';
 import { illegalTransition, statusFromRunc, transition, type TaskOperation, type TaskStatus } from './task.js';
@@ -107,6 +107,8 @@ export interface ExitStatus {
    * Once the task is deleted only the code is kept, and the source reads as `monitor`.
    */
   readonly source: 'monitor' | 'inferred' | 'unknown';
+  /** The kernel's OOM killer killed a process of the task (read from its cgroup when the task is deleted). */
+  readonly oomKilled?: boolean;
 }
 
 /** A task's reconciled state. */
@@ -307,6 +309,19 @@ export function createTaskService(opts: TaskServiceOptions): TaskService {
     } catch (err) {
       if (hasCode(err, 'not-found')) return undefined;
       throw err;
+    }
+  }
+
+  /** Whether the OOM killer struck in the task's cgroup (see readOomKillCount); false when unknown. */
+  async function oomKilledIn(bundle: string | undefined): Promise<boolean> {
+    if (bundle === undefined) return false;
+    try {
+      const spec = JSON.parse(await fsp.readFile(`${bundle}/config.json`, 'utf8')) as { linux?: { cgroupsPath?: string } };
+      const path = spec.linux?.cgroupsPath;
+      return path !== undefined && ((await readOomKillCount(path)) ?? 0) > 0;
+    } catch {
+      // No spec or no cgroup: nothing says the task was OOM-killed.
+      return false;
     }
   }
 
@@ -699,8 +714,10 @@ export function createTaskService(opts: TaskServiceOptions): TaskService {
     async delete(ctx, id, o = {}) {
       const l = layoutOf(ctx.namespace, id);
       const runc = runcFor(ctx.namespace);
-      const recorded = await readExit(l);
+      const record = await readRecord(l);
+      const recorded = await readExit(l, record);
       if (recorded && fs.existsSync(`${runc.root}/${id}`)) {
+        const oom = await oomKilledIn(record?.bundle);
         // The exit file is written once this incarnation's process has exited (create removes an older one), so
         // runc can only say "stopped": skip asking it (one exec, 10-20 ms, on every `run --rm` and `rm`). A
         // refusal (someone recreated it under us) falls through to the full path below.
@@ -710,7 +727,7 @@ export function createTaskService(opts: TaskServiceOptions): TaskService {
         );
         if (deleted) {
           await fsp.rm(l.dir, { recursive: true, force: true });
-          return recorded;
+          return oom ? { ...recorded, oomKilled: true } : recorded;
         }
       }
       const [rs, r] = await Promise.all([runcState(ctx, id), readRecord(l)]);
@@ -720,13 +737,16 @@ export function createTaskService(opts: TaskServiceOptions): TaskService {
       }
       const st = await reconcile(ctx, id, rs, r, false);
       if ((st.status === 'running' || st.status === 'paused') && !o.force) throw illegalTransition(id, st.status, 'delete');
+      let oom = false;
       if (rs) {
         if (st.status !== 'stopped') {
           await patchRecord(l, { lastSignal: { number: SIGKILL, at: new Date().toISOString() } });
         }
+        oom = await oomKilledIn(r?.bundle ?? rs.bundle);
         await runc.delete(id, { force: st.status !== 'stopped', signal: ctx.signal });
       }
       let exit = await readExit(l, r);
+      if (exit && oom) exit = { ...exit, oomKilled: true };
       if (!exit && st.status !== 'created') {
         // A live monitor writes the status once it has drained the output; give it a moment.
         if (st.monitor.alive) exit = await waitFor(ctx, id, 5_000);
