@@ -146,6 +146,8 @@ export interface AttachedEndpoint {
   ipv6Gateway?: string;
   macAddress?: string;
   aliases: string[];
+  /** The network's driver (bridge, macvlan, ipvlan): Docker's connect/disconnect events carry it as `type`. */
+  driver?: string;
 }
 
 export interface AttachResult {
@@ -171,6 +173,7 @@ export function toAttachedEndpoint(ep: NetworkEndpointRecord): AttachedEndpoint 
     ...(ep.ipv6Gateway !== undefined ? { ipv6Gateway: ep.ipv6Gateway } : {}),
     ...(ep.macAddress !== undefined ? { macAddress: ep.macAddress } : {}),
     aliases: [...ep.aliases],
+    driver: ep.driver,
   };
 }
 

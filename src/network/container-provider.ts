@@ -50,6 +50,7 @@ function toEndpoint(e: AttachedEndpoint): NetworkEndpoint {
     ...(e.ipv6Gateway !== undefined ? { ipv6Gateway: e.ipv6Gateway } : {}),
     ...(e.macAddress !== undefined ? { macAddress: e.macAddress } : {}),
     aliases: [...e.aliases],
+    ...(e.driver !== undefined ? { driver: e.driver } : {}),
   };
 }
 

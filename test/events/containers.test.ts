@@ -62,6 +62,16 @@ describe.skipIf(!canRunContainers)('container events', () => {
     expect((await events('--filter', 'image=busybox', '--filter', 'event=start')).trim().split('\n')).toHaveLength(1);
   });
 
+  it('records network connect before start and disconnect after die, with the network and container', async () => {
+    const id = (await env.ok(['create', '--name', 'nw', 'busybox', 'true'])).trim();
+    await env.ok(['start', '-a', 'nw']);
+    const all = (await events('--filter', 'type=container', '--filter', 'type=network', '--format', '{{.Type}} {{.Action}}')).trim().split('\n');
+    expect(all).toEqual(['container create', 'container attach', 'network connect', 'container start', 'container die', 'network disconnect']);
+    const net = (await events('--filter', 'type=network', '--format', '{{.Actor.Attributes.name}} {{.Actor.Attributes.type}} {{.Actor.Attributes.container}}')).trim().split('\n');
+    expect(net).toEqual([`bridge bridge ${id}`, `bridge bridge ${id}`]);
+    await env.ok(['rm', 'nw']);
+  });
+
   it('records attach for a foreground run, stop as kill/die/stop, and volume events', async () => {
     await env.ok(['run', '--name', 'fg', '--network', 'none', '-v', 'evvol:/data', 'busybox', 'true']);
     const fg = (await events('--filter', 'container=fg', '--format', '{{.Action}}')).trim().split('\n');

@@ -12,7 +12,7 @@
  */
 import { rm } from 'node:fs/promises';
 import { conflict, hasCode } from '../errdefs.js';
-import { emitContainerEvent, emitVolumeEvent } from '../events/emit.js';
+import { emitContainerEvent, emitNetworkEvent, emitVolumeEvent } from '../events/emit.js';
 import { holdOwner, isOwnerAlive, releaseOwner } from '../metadata/owner.js';
 import type { OpContext } from '../op-context.js';
 import type { ExitStatus } from '../tasks/task-service.js';
@@ -44,6 +44,12 @@ async function releaseNetwork(d: ContainerServiceOptions, ctx: OpContext, rec: C
   const kind = rec.config.network.mode.kind;
   if (kind === 'container' || kind === 'none' || kind === 'ns') return;
   await (await d.network()).teardown(ctx, rec.id);
+  // Docker's events for a container leaving its networks at its exit: one disconnect per network.
+  if (rec.state.network?.attached) {
+    for (const e of rec.state.network.endpoints) {
+      emitNetworkEvent(d.storage.db, ctx, { id: e.networkId, name: e.network, driver: e.driver ?? 'bridge' }, 'disconnect', { container: rec.id });
+    }
+  }
 }
 
 function stoppedNetwork(s: ContainerState): Partial<ContainerState> {

@@ -11,7 +11,7 @@ import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { failedPrecondition, findEngineError, hasCode, invalidArgument } from '../errdefs.js';
-import { emitContainerEvent, emitVolumeEvent } from '../events/emit.js';
+import { emitContainerEvent, emitNetworkEvent, emitVolumeEvent } from '../events/emit.js';
 import { processStartTime } from '../metadata/owner.js';
 import { isMountPoint, mountAll, unmountAll } from '../mount/mount.js';
 import { resolveDevice } from '../oci/devices.js';
@@ -259,8 +259,14 @@ export async function startContainer(
     const monitorStartTime = created.conmonPid ? processStartTime(created.conmonPid) : undefined;
     d.store.updateState(ns, id, (s) => {
       const { restartOwner: _r, ...rest } = s;
-      // Docker's events for a start: volume mounts, attach (when attached), start. Emitted inside this transaction
-      // so they commit with the state, at no extra fsync.
+      // Docker's events for a start: attach (when attached), network connects, volume mounts, start. Emitted
+      // inside this transaction so they commit with the state, at no extra fsync.
+      if (opts.attach) emitContainerEvent(d.storage.db, ctx, rec, 'attach');
+      if (network.fresh) {
+        for (const e of network.state.endpoints) {
+          emitNetworkEvent(d.storage.db, ctx, { id: e.networkId, name: e.network, driver: e.driver ?? 'bridge' }, 'connect', { container: id });
+        }
+      }
       for (const m of rec.config.mounts) {
         if (m.type !== 'volume' || m.name === undefined) continue;
         emitVolumeEvent(d.storage.db, ctx, m.name, 'mount', {
@@ -270,7 +276,6 @@ export async function startContainer(
           'read/write': String(!m.readOnly),
         });
       }
-      if (opts.attach) emitContainerEvent(d.storage.db, ctx, rec, 'attach');
       emitContainerEvent(d.storage.db, ctx, rec, 'start');
       return {
         ...rest,

@@ -132,6 +132,8 @@ export interface NetworkEndpoint {
   readonly ipv6Gateway?: string;
   readonly macAddress?: string;
   readonly aliases: readonly string[];
+  /** The network's driver, for Docker's network connect/disconnect events (absent in records from before). */
+  readonly driver?: string;
 }
 
 /** A container mount as recorded (inspect's Mounts) and handed to the spec. */
