@@ -99,6 +99,13 @@ networks:
     expect(await ids(dir)).toEqual([]);
     expect((await env.run(['network', 'inspect', 'webapp_default'])).code).not.toBe(0);
     if (bridge !== '') expect((await import('node:child_process')).spawnSync('ip', ['link', 'show', bridge]).status).not.toBe(0);
+    // Docker's network events for the project's network: created, joined and left by both services, destroyed.
+    await new Promise((r) => setTimeout(r, 1100));
+    const netEvents = (await env.ok(['events', '--since', '5m', '--until', '0s', '--filter', 'network=webapp_default', '--format', '{{.Action}}'])).trim().split('\n');
+    expect(netEvents[0]).toBe('create');
+    expect(netEvents.at(-1)).toBe('destroy');
+    expect(netEvents.filter((a) => a === 'connect')).toHaveLength(2);
+    expect(netEvents.filter((a) => a === 'disconnect')).toHaveLength(2);
   });
 
   it('builds a service, interpolates .env, prints the config, and recreates only what changed', async () => {

@@ -138,9 +138,29 @@ export async function projectNameAndModel(ctx: CommandContext, g: ComposeGlobalF
 
 /** Opens the backend on the engine and network layer of this invocation; `close()` releases the network store. */
 export async function openBackend(ctx: CommandContext): Promise<{ backend: ComposeBackend; op: OpContext; close(): void }> {
-  const [engine, { openNetworks }] = await Promise.all([ctx.engine(), import('../network/shared.js')]);
+  const [engine, { openNetworks, emitEvent }, { networkActor }] = await Promise.all([
+    ctx.engine(),
+    import('../network/shared.js'),
+    import('../../engine/events/types.js'),
+  ]);
   const [containers, volumes] = await Promise.all([engine.containers(), engine.volumes()]);
-  const networks = await openNetworks(ctx);
+  const store = await openNetworks(ctx);
+  // The project's networks come and go with Docker's network create/destroy events, as `network create|rm` emit.
+  const networks: ComposeBackend['networks'] & { close(): void } = {
+    listNetworks: (op) => store.listNetworks(op),
+    getNetwork: (op, ref) => store.getNetwork(op, ref),
+    async createNetwork(op, opts) {
+      const net = await store.createNetwork(op, opts);
+      await emitEvent(ctx, { type: 'network', action: 'create', actor: networkActor(net) });
+      return net;
+    },
+    async removeNetwork(op, ref) {
+      const net = await store.removeNetwork(op, ref);
+      await emitEvent(ctx, { type: 'network', action: 'destroy', actor: networkActor(net) });
+      return net;
+    },
+    close: () => store.close(),
+  };
   const dataRoot = resolve(ctx.cwd, ctx.globals.dataRoot);
   const backend: ComposeBackend = {
     containers,
