@@ -68,6 +68,17 @@ export async function foregroundIO(ctx: CommandContext, o: ForegroundOptions): P
 }
 
 /**
+ * Starts forwarding this process's signals to the container (`--sig-proxy`, not with `-t`). Callers that start the
+ * container call it before starting it, as Docker's CLI does: output can arrive (and a user or a script can react
+ * with a signal) before the start call returns. Returns the function that stops forwarding.
+ */
+export function startSignalProxy(ctx: CommandContext, svc: ContainerServiceImpl, id: string, o: { sigProxy: boolean; tty: boolean }): () => void {
+  if (!o.sigProxy || o.tty) return () => {};
+  const op = ctx.op();
+  return proxySignals((sig) => void svc.kill(op, id, sig).catch(() => {}));
+}
+
+/**
  * Waits for a foreground session to end. Returns the CLI's exit status: 0 after a detach, else the container's
  * exit code. With `handleExit`, records the exit (and removes an `--rm` container) in this process.
  */
@@ -77,10 +88,10 @@ export async function finishForeground(
   id: string,
   session: AttachSession | undefined,
   fg: Foreground,
-  o: { sigProxy: boolean; tty: boolean; handleExit: boolean },
+  o: { sigProxy: boolean; tty: boolean; handleExit: boolean; stopProxy?: () => void },
 ): Promise<number> {
   const op = ctx.op();
-  const stopProxy = o.sigProxy && !o.tty ? proxySignals((sig) => void svc.kill(op, id, sig).catch(() => {})) : undefined;
+  const stopProxy = o.stopProxy ?? startSignalProxy(ctx, svc, id, o);
   try {
     if (session) {
       const end = await session.done;
@@ -91,7 +102,7 @@ export async function finishForeground(
     if (o.handleExit) await svc.handleExit(op, id);
     return code;
   } finally {
-    stopProxy?.();
+    stopProxy();
     fg.restore();
   }
 }

@@ -66,6 +66,10 @@ export const createCommand = defineCommand({
   name: 'create',
   usage: 'IMAGE [COMMAND] [ARG...]',
   summary: 'Create a new container',
+  examples: [
+    { command: 'nerdctl create --name web -p 8080:80 nginx', description: 'Create a container without starting it' },
+    { command: 'nerdctl create -it --name box busybox sh', description: 'Create an interactive container, to start later with "nerdctl start -ai box"' },
+  ],
   flags: createFlags,
   interspersed: false,
   args: { min: 1, complete: ['images', 'none'] },
@@ -108,7 +112,7 @@ export const runCommand = defineCommand({
       ctx.out.line(id);
       return 0;
     }
-    const { finishForeground, foregroundIO } = await import('./foreground.js');
+    const { finishForeground, foregroundIO, startSignalProxy } = await import('./foreground.js');
     const fg = await foregroundIO(ctx, {
       stdin: plan.attach.stdin,
       stdout: plan.attach.stdout,
@@ -118,6 +122,7 @@ export const runCommand = defineCommand({
     });
     // Without a restart policy this process handles the exit itself; conmon's exit command then stands down.
     const handleExit = plan.request.restartPolicy?.name === 'no' || plan.request.autoRemove === true;
+    const stopProxy = startSignalProxy(ctx, svc, id, { sigProxy: plan.sigProxy, tty: o.tty });
     let session;
     try {
       ({ session } = await svc.start(op, id, {
@@ -126,12 +131,13 @@ export const runCommand = defineCommand({
         handleExitInProcess: handleExit,
       }));
     } catch (err) {
+      stopProxy();
       fg.restore();
       if (plan.request.autoRemove) await svc.remove(op, id, { force: true, volumes: true }).catch(() => {});
       throw err;
     }
     try {
-      return await finishForeground(ctx, svc, id, session, fg, { sigProxy: plan.sigProxy, tty: o.tty, handleExit });
+      return await finishForeground(ctx, svc, id, session, fg, { sigProxy: plan.sigProxy, tty: o.tty, handleExit, stopProxy });
     } catch (err) {
       if (hasCode(err, 'canceled')) return 130;
       throw err;

@@ -7,6 +7,10 @@ export const startCommand = defineCommand({
   name: 'start',
   usage: 'CONTAINER [CONTAINER...]',
   summary: 'Start one or more stopped containers',
+  examples: [
+    { command: 'nerdctl start web', description: 'Start the stopped container web' },
+    { command: 'nerdctl start -ai box', description: 'Start a container with its input and output attached' },
+  ],
   flags: {
     attach: { type: 'boolean', short: 'a', describe: "Attach STDOUT/STDERR and forward signals" },
     interactive: { type: 'boolean', short: 'i', describe: "Attach container's STDIN" },
@@ -24,7 +28,7 @@ export const startCommand = defineCommand({
     if (args.length > 1) throw invalidArgument('you cannot start and attach multiple containers at once');
     const rec = await svc.get(op, args[0]!);
     const tty = rec.config.options.tty;
-    const { finishForeground, foregroundIO } = await import('./foreground.js');
+    const { finishForeground, foregroundIO, startSignalProxy } = await import('./foreground.js');
     const fg = await foregroundIO(ctx, {
       stdin: flags.interactive && rec.config.options.interactive,
       stdout: true,
@@ -33,15 +37,17 @@ export const startCommand = defineCommand({
       ...(flags['detach-keys'] !== undefined ? { detachKeys: flags['detach-keys'] } : {}),
     });
     const handleExit = rec.config.restartPolicy.name === 'no' || rec.config.autoRemove;
+    const stopProxy = startSignalProxy(ctx, svc, rec.id, { sigProxy: true, tty });
     let session;
     try {
       const res = await svc.start(op, rec.id, { attach: fg.io, ...(fg.consoleSize ? { consoleSize: fg.consoleSize } : {}), handleExitInProcess: handleExit });
       session = res.session;
       if (!res.started) session = await svc.attach(op, rec.id, fg.io);
     } catch (err) {
+      stopProxy();
       fg.restore();
       throw err;
     }
-    return finishForeground(ctx, svc, rec.id, session, fg, { sigProxy: true, tty, handleExit });
+    return finishForeground(ctx, svc, rec.id, session, fg, { sigProxy: true, tty, handleExit, stopProxy });
   },
 });
