@@ -12,7 +12,9 @@ for (const stream of [process.stdout, process.stderr]) {
 const code = await main({
   argv: process.argv.slice(2),
   env: process.env,
-  stdin: process.stdin,
+  get stdin() {
+    return process.stdin;
+  },
   stdout: process.stdout,
   stderr: process.stderr,
   cwd: process.cwd(),

@@ -127,7 +127,10 @@ export async function main(io: MainIO): Promise<number> {
     const ctx: CommandContext = {
       out,
       err,
-      stdin: io.stdin,
+      // process.stdin is built on first use (a few ms for a pipe or a terminal): only commands that read it pay.
+      get stdin() {
+        return io.stdin;
+      },
       env: io.env,
       cwd: io.cwd,
       globals: g,
