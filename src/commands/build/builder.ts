@@ -8,6 +8,10 @@ import { buildCommand } from './build.js';
 export const builderPruneCommand = defineCommand({
   name: 'prune',
   summary: 'Remove build cache',
+  examples: [
+    { command: 'nerdctl builder prune', description: 'Remove the dangling build cache, after a confirmation prompt' },
+    { command: 'nerdctl builder prune -a -f', description: 'Remove all unused build cache, without prompting' },
+  ],
   flags: {
     all: { type: 'boolean', short: 'a', describe: 'Remove all unused build cache, not just dangling ones' },
     force: { type: 'boolean', short: 'f', describe: 'Do not prompt for confirmation' },

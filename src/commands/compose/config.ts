@@ -9,6 +9,11 @@ export const configCommand = defineCommand({
   name: 'config',
   usage: '[SERVICE...]',
   summary: 'Parse, resolve and render compose file in canonical format',
+  examples: [
+    { command: 'nerdctl compose config', description: 'Print the configuration of the project, merged and interpolated' },
+    { command: 'nerdctl compose -f compose.yaml -f compose.prod.yaml config -o merged.yaml', description: 'Merge two Compose files into one' },
+    { command: 'nerdctl compose config --services', description: 'List the names of the services' },
+  ],
   flags: {
     format: { type: 'string', describe: 'Format the output. Values: [yaml | json]', default: 'yaml', choices: ['yaml', 'json'] },
     quiet: { type: 'boolean', short: 'q', describe: "Only validate the configuration, don't print anything" },

@@ -14,6 +14,10 @@ export const composeCpCommand = defineCommand({
   name: 'cp',
   usage: 'SERVICE:SRC_PATH DEST_PATH|- | SRC_PATH|- SERVICE:DEST_PATH',
   summary: 'Copy files/folders between a service container and the local filesystem',
+  examples: [
+    { command: 'nerdctl compose cp web:/etc/nginx/nginx.conf ./nginx.conf', description: 'Copy a file out of the container of the web service' },
+    { command: 'nerdctl compose cp ./site/. web:/usr/share/nginx/html', description: "Copy the contents of a local directory into the web service's container" },
+  ],
   flags: {
     all: { type: 'boolean', describe: 'Include containers created by the run command' },
     archive: { type: 'boolean', short: 'a', describe: 'Archive mode (copy all uid/gid information)' },

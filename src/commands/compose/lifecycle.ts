@@ -67,6 +67,10 @@ export const startCommand = defineCommand({
   name: 'start',
   usage: '[SERVICE...]',
   summary: 'Start services',
+  examples: [
+    { command: 'nerdctl compose start', description: 'Start the existing containers of every service' },
+    { command: 'nerdctl compose start --wait web', description: 'Start the web service and wait until it is running or healthy' },
+  ],
   flags: {
     wait: { type: 'boolean', describe: 'Wait for services to be running|healthy. Implies detached mode.' },
     'wait-timeout': { type: 'number', describe: 'Maximum duration in seconds to wait for the project to be running|healthy' },
@@ -123,6 +127,10 @@ export const stopCommand = defineCommand({
   name: 'stop',
   usage: '[SERVICE...]',
   summary: 'Stop services',
+  examples: [
+    { command: 'nerdctl compose stop', description: 'Stop the containers of every service' },
+    { command: 'nerdctl compose stop -t 30 db', description: 'Stop the db service, giving it 30 seconds before it is killed' },
+  ],
   flags: { timeout: { type: 'number', short: 't', describe: 'Specify a shutdown timeout in seconds' } },
   args: { complete: ['compose-services'] },
   async handler({ flags, args }, ctx) {
@@ -138,6 +146,10 @@ export const restartCommand = defineCommand({
   name: 'restart',
   usage: '[SERVICE...]',
   summary: 'Restart service containers',
+  examples: [
+    { command: 'nerdctl compose restart', description: 'Restart the containers of every service' },
+    { command: 'nerdctl compose restart -t 5 web', description: 'Restart the web service, giving it 5 seconds to stop' },
+  ],
   flags: {
     timeout: { type: 'number', short: 't', describe: 'Specify a shutdown timeout in seconds' },
     'no-deps': { type: 'boolean', describe: "Don't restart dependent services" },
@@ -163,6 +175,10 @@ export const killCommand = defineCommand({
   name: 'kill',
   usage: '[SERVICE...]',
   summary: 'Force stop service containers',
+  examples: [
+    { command: 'nerdctl compose kill', description: 'Kill the containers of every service' },
+    { command: 'nerdctl compose kill -s SIGHUP web', description: 'Send SIGHUP to the containers of the web service' },
+  ],
   flags: {
     signal: { type: 'string', short: 's', describe: 'SIGNAL to send to the container', default: 'SIGKILL', complete: 'signals' },
     'remove-orphans': { type: 'boolean', describe: 'Remove containers for services not defined in the Compose file' },
@@ -192,6 +208,9 @@ export const pauseCommand = defineCommand({
   name: 'pause',
   usage: '[SERVICE...]',
   summary: 'Pause services',
+  examples: [
+    { command: 'nerdctl compose pause web', description: 'Freeze the containers of the web service' },
+  ],
   flags: {},
   args: { complete: ['compose-services'] },
   async handler({ flags, args }, ctx) {
@@ -210,6 +229,9 @@ export const unpauseCommand = defineCommand({
   name: 'unpause',
   usage: '[SERVICE...]',
   summary: 'Unpause services',
+  examples: [
+    { command: 'nerdctl compose unpause web', description: 'Resume the paused containers of the web service' },
+  ],
   flags: {},
   args: { complete: ['compose-services'] },
   async handler({ flags, args }, ctx) {
@@ -230,6 +252,10 @@ export const rmCommand = defineCommand({
   summary: 'Removes stopped service containers',
   description:
     'Removes stopped service containers. By default, anonymous volumes attached to containers are not removed. You can override this with -v. To list all volumes, use "docker volume ls". Any data which is not in a volume is lost.',
+  examples: [
+    { command: 'nerdctl compose rm', description: 'Remove the stopped containers of the project, after a confirmation prompt' },
+    { command: 'nerdctl compose rm -s -f -v', description: 'Stop and remove every container with its anonymous volumes, without prompting' },
+  ],
   flags: {
     force: { type: 'boolean', short: 'f', describe: "Don't ask to confirm removal" },
     stop: { type: 'boolean', short: 's', describe: 'Stop the containers, if required, before removing' },
@@ -269,6 +295,10 @@ export const createCommand = defineCommand({
   name: 'create',
   usage: '[SERVICE...]',
   summary: 'Creates containers for a service',
+  examples: [
+    { command: 'nerdctl compose create', description: 'Create the containers of every service without starting them' },
+    { command: 'nerdctl compose create --build --force-recreate', description: 'Build the images first, and recreate containers that exist' },
+  ],
   flags: { ...createFlags },
   args: { complete: ['compose-services'] },
   async handler({ flags, args }, ctx) {

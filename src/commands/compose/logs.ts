@@ -7,6 +7,10 @@ export const composeLogsCommand = defineCommand({
   name: 'logs',
   usage: '[SERVICE...]',
   summary: 'View output from containers',
+  examples: [
+    { command: 'nerdctl compose logs -f', description: 'Follow the output of every service' },
+    { command: 'nerdctl compose logs -n 50 -t web', description: 'The last 50 lines of the web service, with timestamps' },
+  ],
   flags: {
     follow: { type: 'boolean', short: 'f', describe: 'Follow log output' },
     index: { type: 'number', describe: 'index of the container if service has multiple replicas' },

@@ -36,6 +36,10 @@ export function projectRows(containers: readonly { labels: Readonly<Record<strin
 export const composeLsCommand = defineCommand({
   name: 'ls',
   summary: 'List running compose projects',
+  examples: [
+    { command: 'nerdctl compose ls', description: 'List the running Compose projects' },
+    { command: 'nerdctl compose ls -a', description: 'List every Compose project, stopped ones included' },
+  ],
   flags: {
     all: { type: 'boolean', short: 'a', describe: 'Show all stopped Compose projects' },
     filter: { type: 'strings', describe: 'Filter output based on conditions provided' },

@@ -23,6 +23,9 @@ export const topCommand = defineCommand({
   name: 'top',
   usage: '[SERVICES...]',
   summary: 'Display the running processes',
+  examples: [
+    { command: 'nerdctl compose top', description: 'List the processes of every container of the project' },
+  ],
   flags: {},
   args: { complete: ['compose-services'] },
   async handler({ flags, args }, ctx) {
@@ -52,6 +55,9 @@ export const imagesCommand = defineCommand({
   name: 'images',
   usage: '[SERVICE...]',
   summary: 'List images used by the created containers',
+  examples: [
+    { command: 'nerdctl compose images', description: 'List the images the containers of the project use' },
+  ],
   flags: {
     format: { type: 'string', describe: 'Format the output. Values: [table | json]', default: 'table' },
     quiet: { type: 'boolean', short: 'q', describe: 'Only display IDs' },
@@ -108,6 +114,9 @@ export const portCommand = defineCommand({
   name: 'port',
   usage: 'SERVICE PRIVATE_PORT',
   summary: 'Print the public port for a port binding',
+  examples: [
+    { command: 'nerdctl compose port web 80', description: 'The host address that port 80 of the web service is published on' },
+  ],
   flags: {
     index: { type: 'number', describe: 'Index of the container if service has multiple replicas' },
     protocol: { type: 'string', describe: 'tcp or udp', default: 'tcp' },
@@ -134,6 +143,9 @@ export const eventsCommand = defineCommand({
   name: 'events',
   usage: '[SERVICE...]',
   summary: 'Receive real time events from containers',
+  examples: [
+    { command: 'nerdctl compose events --json', description: 'Follow the container events of the project, one JSON object a line' },
+  ],
   flags: {
     json: { type: 'boolean', describe: 'Output events as a stream of json objects' },
     since: { type: 'string', describe: 'Show all events created since timestamp' },
@@ -181,6 +193,9 @@ export const waitCommand = defineCommand({
   name: 'wait',
   usage: 'SERVICE [SERVICE...]',
   summary: 'Block until containers of all (or specified) services stop.',
+  examples: [
+    { command: 'nerdctl compose wait migrate', description: 'Block until the migrate service stops, and exit with its exit code' },
+  ],
   flags: { 'down-project': { type: 'boolean', describe: 'Drops project when the first container stops' } },
   args: { min: 1, complete: ['compose-services'] },
   async handler({ flags, args }, ctx) {
@@ -210,6 +225,10 @@ export const buildCommand = defineCommand({
   name: 'build',
   usage: '[SERVICE...]',
   summary: 'Build or rebuild services',
+  examples: [
+    { command: 'nerdctl compose build', description: 'Build the images of every service that has a build section' },
+    { command: 'nerdctl compose build --no-cache --build-arg VERSION=2 web', description: 'Rebuild the web service from scratch, with a build argument' },
+  ],
   flags: {
     'build-arg': { type: 'strings', describe: 'Set build-time variables for services' },
     'no-cache': { type: 'boolean', describe: 'Do not use cache when building the image' },
@@ -265,6 +284,10 @@ export const pullCommand = defineCommand({
   name: 'pull',
   usage: '[SERVICE...]',
   summary: 'Pull service images',
+  examples: [
+    { command: 'nerdctl compose pull', description: 'Pull the images of every service' },
+    { command: 'nerdctl compose pull --ignore-buildable', description: 'Skip the services that are built from a Dockerfile' },
+  ],
   flags: {
     'ignore-buildable': { type: 'boolean', describe: 'Ignore images that can be built' },
     'ignore-pull-failures': { type: 'boolean', describe: 'Pull what it can and ignores images with pull failures' },
@@ -327,6 +350,9 @@ export const pushCommand = defineCommand({
   name: 'push',
   usage: '[SERVICE...]',
   summary: 'Push service images',
+  examples: [
+    { command: 'nerdctl compose push web', description: 'Push the image of the web service to its registry' },
+  ],
   flags: {
     'ignore-push-failures': { type: 'boolean', describe: 'Push what it can and ignores images with push failures' },
     'include-deps': { type: 'boolean', describe: 'Also push images of services declared as dependencies' },

@@ -63,6 +63,11 @@ export const composePsCommand = defineCommand({
   name: 'ps',
   usage: '[SERVICE...]',
   summary: 'List containers',
+  examples: [
+    { command: 'nerdctl compose ps', description: 'List the running containers of the project' },
+    { command: 'nerdctl compose ps -a --status exited', description: 'Only the containers that have exited' },
+    { command: 'nerdctl compose ps --services', description: 'Only the names of the services that have running containers' },
+  ],
   flags: {
     all: { type: 'boolean', short: 'a', describe: 'Show all stopped containers (including those created by the run command)' },
     quiet: { type: 'boolean', short: 'q', describe: 'Only display IDs' },

@@ -5,6 +5,10 @@ import { defineCommand } from '../_lib/spec.js';
 export const composeVersionCommand = defineCommand({
   name: 'version',
   summary: 'Show the Docker Compose version information',
+  examples: [
+    { command: 'nerdctl compose version', description: 'Show the version of Compose this CLI implements' },
+    { command: 'nerdctl compose version --short', description: 'Only the version number' },
+  ],
   flags: {
     format: { type: 'string', short: 'f', describe: 'Format the output. Values: [pretty | json]', default: 'pretty', choices: ['pretty', 'json'] },
     short: { type: 'boolean', describe: "Shows only Compose's version number" },

@@ -6,6 +6,10 @@ export const attachCommand = defineCommand({
   name: 'attach',
   usage: 'CONTAINER',
   summary: "Attach local standard input, output, and error streams to a running container",
+  examples: [
+    { command: 'nerdctl attach web', description: 'Attach to the input and output of the running container web' },
+    { command: 'nerdctl attach --no-stdin --sig-proxy=false web', description: 'Follow the output of web without sending it input or signals' },
+  ],
   flags: {
     'detach-keys': { type: 'string', describe: 'Override the key sequence for detaching a container' },
     'no-stdin': { type: 'boolean', describe: 'Do not attach STDIN' },

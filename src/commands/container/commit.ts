@@ -6,6 +6,10 @@ export const commitCommand = defineCommand({
   name: 'commit',
   usage: 'CONTAINER [REPOSITORY[:TAG]]',
   summary: "Create a new image from a container's changes",
+  examples: [
+    { command: 'nerdctl commit web myweb:v2', description: 'Save the changes made in the container web as the image myweb:v2' },
+    { command: `nerdctl commit -m "add the site" -c 'CMD ["httpd", "-f"]' web myweb:v3`, description: 'Commit with a message and a new default command' },
+  ],
   flags: {
     author: { type: 'string', short: 'a', describe: 'Author (e.g., "John Hannibal Smith <hannibal@a-team.com>")' },
     change: { type: 'strings', short: 'c', describe: 'Apply Dockerfile instruction to the created image', valueName: 'list' },

@@ -26,6 +26,11 @@ export const cpCommand = defineCommand({
   summary: 'Copy files/folders between a container and the local filesystem',
   description:
     "Copy files/folders between a container and the local filesystem\n\nUse '-' as the source to read a tar archive from stdin\nand extract it to a directory destination in a container.\nUse '-' as the destination to stream a tar archive of a\ncontainer source to stdout.",
+  examples: [
+    { command: 'nerdctl cp web:/etc/hosts ./hosts', description: 'Copy a file out of the container web' },
+    { command: 'nerdctl cp ./site/. web:/var/www/', description: 'Copy the contents of a local directory into the container' },
+    { command: 'nerdctl cp web:/var/log - > logs.tar', description: 'Write a directory of the container to STDOUT as a tar archive' },
+  ],
   flags: {
     archive: { type: 'boolean', short: 'a', describe: 'Archive mode (copy all uid/gid information)' },
     'follow-link': { type: 'boolean', short: 'L', describe: 'Always follow symbol link in SRC_PATH' },

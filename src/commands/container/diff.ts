@@ -6,6 +6,9 @@ export const diffCommand = defineCommand({
   name: 'diff',
   usage: 'CONTAINER',
   summary: "Inspect changes to files or directories on a container's filesystem",
+  examples: [
+    { command: 'nerdctl diff web', description: 'List the files added (A), changed (C) and deleted (D) in the container web' },
+  ],
   flags: {},
   args: { min: 1, max: 1, complete: ['containers'] },
   async handler({ args }, ctx) {

@@ -9,6 +9,11 @@ export const execCommand = defineCommand({
   name: 'exec',
   usage: 'CONTAINER COMMAND [ARG...]',
   summary: 'Run a command in a running container',
+  examples: [
+    { command: 'nerdctl exec -it web sh', description: 'An interactive shell in the running container web' },
+    { command: 'nerdctl exec -e DEBUG=1 -w /tmp web env', description: 'Run a command with an extra environment variable, in another working directory' },
+    { command: 'nerdctl exec -d web touch /tmp/ready', description: 'Run a command in the background' },
+  ],
   flags: {
     detach: { type: 'boolean', short: 'd', describe: 'Detached mode: run command in the background' },
     'detach-keys': { type: 'string', describe: 'Override the key sequence for detaching a container' },

@@ -41,6 +41,10 @@ export const exportCommand = defineCommand({
   name: 'export',
   usage: 'CONTAINER',
   summary: "Export a container's filesystem as a tar archive",
+  examples: [
+    { command: 'nerdctl export -o web.tar web', description: 'Write the filesystem of the container web to a tar archive' },
+    { command: 'nerdctl export web | tar -t', description: "List the files of the container's filesystem" },
+  ],
   flags: {
     output: { type: 'string', short: 'o', describe: 'Write to a file, instead of STDOUT', complete: 'files' },
   },

@@ -61,6 +61,11 @@ export const containerInspectCommand = defineCommand({
   name: 'inspect',
   usage: 'CONTAINER [CONTAINER...]',
   summary: 'Display detailed information on one or more containers',
+  examples: [
+    { command: 'nerdctl container inspect web', description: 'Show the low-level details of the container web as JSON' },
+    { command: "nerdctl container inspect -f '{{.State.Status}}' web", description: 'Print only the state of the container' },
+    { command: "nerdctl container inspect -s -f '{{.SizeRw}}' web", description: 'Print the size of the files the container has written' },
+  ],
   flags: {
     format: formatFlag,
     size: { type: 'boolean', short: 's', describe: 'Display total file sizes' },
@@ -76,6 +81,11 @@ export const inspectCommand = defineCommand({
   name: 'inspect',
   usage: 'NAME|ID [NAME|ID...]',
   summary: 'Return low-level information on objects',
+  examples: [
+    { command: 'nerdctl inspect web', description: 'Show web as JSON, whether it is a container, an image, a network or a volume' },
+    { command: 'nerdctl inspect --type image busybox', description: 'Inspect the image busybox, even if a container has the same name' },
+    { command: "nerdctl inspect -f '{{.Id}}' web", description: 'Print only the full ID' },
+  ],
   flags: {
     format: formatFlag,
     size: { type: 'boolean', short: 's', describe: 'Display total file sizes if the type is container' },

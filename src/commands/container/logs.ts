@@ -17,6 +17,11 @@ export const logsCommand = defineCommand({
   name: 'logs',
   usage: 'CONTAINER',
   summary: 'Fetch the logs of a container',
+  examples: [
+    { command: 'nerdctl logs -f web', description: 'Follow the output of the container web' },
+    { command: 'nerdctl logs -n 20 -t web', description: 'The last 20 lines, with timestamps' },
+    { command: 'nerdctl logs --since 10m web', description: 'The output of the last ten minutes' },
+  ],
   flags: {
     details: { type: 'boolean', describe: 'Show extra details provided to logs' },
     follow: { type: 'boolean', short: 'f', describe: 'Follow log output' },

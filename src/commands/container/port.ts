@@ -26,6 +26,10 @@ export const portCommand = defineCommand({
   name: 'port',
   usage: 'CONTAINER [PRIVATE_PORT[/PROTO]]',
   summary: 'List port mappings or a specific mapping for the container',
+  examples: [
+    { command: 'nerdctl port web', description: 'List the port mappings of the container web' },
+    { command: 'nerdctl port web 80/tcp', description: 'The host addresses that port 80 of the container is published on' },
+  ],
   flags: {},
   args: { min: 1, max: 2, complete: ['containers:running', 'none'] },
   async handler({ args }, ctx) {

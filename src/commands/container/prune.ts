@@ -76,6 +76,10 @@ export function deletedContainersText(removed: readonly string[]): string {
 export const containerPruneCommand = defineCommand({
   name: 'prune',
   summary: 'Remove all stopped containers',
+  examples: [
+    { command: 'nerdctl container prune', description: 'Remove all stopped containers, after a confirmation prompt' },
+    { command: 'nerdctl container prune -f --filter until=24h', description: 'Remove the stopped containers created more than a day ago, without prompting' },
+  ],
   flags: {
     filter: { type: 'strings', describe: 'Provide filter values (e.g. "until=<timestamp>")', valueName: 'filter' },
     force: { type: 'boolean', short: 'f', describe: 'Do not prompt for confirmation' },

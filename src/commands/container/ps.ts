@@ -11,6 +11,11 @@ export const psCommand = defineCommand({
   name: 'ls',
   aliases: ['list', 'ps'],
   summary: 'List containers',
+  examples: [
+    { command: 'nerdctl ps -a', description: 'List all containers, stopped ones included' },
+    { command: 'nerdctl ps -aq --filter status=exited', description: 'The IDs of the exited containers' },
+    { command: "nerdctl ps --format '{{.Names}}\\t{{.Status}}'", description: 'Only the names and statuses of the running containers' },
+  ],
   flags: {
     all: { type: 'boolean', short: 'a', describe: 'Show all containers (default shows just running)' },
     filter: { type: 'strings', short: 'f', describe: 'Filter output based on conditions provided', valueName: 'filter' },

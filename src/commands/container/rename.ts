@@ -6,6 +6,9 @@ export const renameCommand = defineCommand({
   name: 'rename',
   usage: 'CONTAINER NEW_NAME',
   summary: 'Rename a container',
+  examples: [
+    { command: 'nerdctl rename web web-old', description: 'Rename the container web to web-old' },
+  ],
   flags: {},
   args: { min: 2, max: 2, complete: ['containers', 'none'] },
   async handler({ args }, ctx) {

@@ -7,6 +7,11 @@ export const rmCommand = defineCommand({
   aliases: ['remove'],
   usage: 'CONTAINER [CONTAINER...]',
   summary: 'Remove one or more containers',
+  examples: [
+    { command: 'nerdctl rm web', description: 'Remove the stopped container web' },
+    { command: 'nerdctl rm -f -v web', description: 'Stop and remove a running container, with its anonymous volumes' },
+    { command: 'nerdctl rm $(nerdctl ps -aq --filter status=exited)', description: 'Remove every exited container' },
+  ],
   flags: {
     force: { type: 'boolean', short: 'f', describe: 'Force the removal of a running container (uses SIGKILL)' },
     volumes: { type: 'boolean', short: 'v', describe: 'Remove anonymous volumes associated with the container' },

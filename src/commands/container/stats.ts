@@ -89,6 +89,11 @@ export const statsCommand = defineCommand({
   name: 'stats',
   usage: '[CONTAINER...]',
   summary: 'Display a live stream of container(s) resource usage statistics',
+  examples: [
+    { command: 'nerdctl stats', description: 'A live view of the resource usage of the running containers' },
+    { command: 'nerdctl stats --no-stream web', description: 'One reading of the usage of the container web' },
+    { command: "nerdctl stats --no-stream --format 'table {{.Name}}\\t{{.CPUPerc}}\\t{{.MemUsage}}'", description: 'Only the names, CPU and memory usage' },
+  ],
   flags: {
     all: { type: 'boolean', short: 'a', describe: 'Show all containers (default shows just running)' },
     format: { type: 'string', describe: 'Pretty-print images using a Go template', complete: { format: Object.keys(STATS_HEADERS) } },

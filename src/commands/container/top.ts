@@ -13,6 +13,10 @@ export const topCommand = defineCommand({
   name: 'top',
   usage: 'CONTAINER [ps OPTIONS]',
   summary: 'Display the running processes of a container',
+  examples: [
+    { command: 'nerdctl top web', description: 'List the processes of the container web' },
+    { command: 'nerdctl top web -o pid,comm', description: 'Choose the columns, with the options of ps' },
+  ],
   flags: {},
   // Everything after the container is for ps (`top c -o pid,comm`).
   interspersed: false,

@@ -80,6 +80,11 @@ export const updateCommand = defineCommand({
   name: 'update',
   usage: 'CONTAINER [CONTAINER...]',
   summary: 'Update configuration of one or more containers',
+  examples: [
+    { command: 'nerdctl update --memory 512m --memory-swap 1g web', description: 'Change the memory limit of the running container web' },
+    { command: 'nerdctl update --cpus 1.5 web', description: 'Allow the container at most one and a half CPUs' },
+    { command: 'nerdctl update --restart unless-stopped web db', description: 'Change the restart policy of two containers' },
+  ],
   flags: updateFlags,
   args: { min: 1, complete: ['containers'] },
   async handler({ flags, args }, ctx) {

@@ -7,6 +7,9 @@ export const waitCommand = defineCommand({
   name: 'wait',
   usage: 'CONTAINER [CONTAINER...]',
   summary: 'Block until one or more containers stop, then print their exit codes',
+  examples: [
+    { command: 'nerdctl wait web', description: 'Block until the container web stops, then print its exit code' },
+  ],
   flags: {},
   args: { min: 1, complete: ['containers'] },
   async handler({ args }, ctx) {

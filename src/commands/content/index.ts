@@ -22,6 +22,10 @@ export const contentLsCommand = defineCommand({
   name: 'ls',
   aliases: ['list'],
   summary: 'List blobs in the content store',
+  examples: [
+    { command: 'nerdctl content ls', description: 'List the blobs of the content store with their sizes and labels' },
+    { command: 'nerdctl content ls -q', description: 'Only their digests' },
+  ],
   flags: {
     quiet: { type: 'boolean', short: 'q', describe: 'Only print digests' },
     format: { type: 'string', describe: 'Format the output using the given Go template', complete: 'format' },
@@ -56,6 +60,9 @@ export const contentRmCommand = defineCommand({
   aliases: ['remove', 'delete', 'del'],
   usage: 'DIGEST [DIGEST...]',
   summary: 'Remove blobs from the content store (images naming them become incomplete)',
+  examples: [
+    { command: 'nerdctl content rm sha256:760750091c317a8a3c06d1decbb4075819b5b93bed8799d3cc38c6e4821c8b9f', description: 'Remove a blob by its digest' },
+  ],
   flags: {},
   args: { min: 1 },
   async handler({ args }, ctx) {
@@ -78,6 +85,9 @@ export const contentRmCommand = defineCommand({
 export const contentPruneCommand = defineCommand({
   name: 'prune',
   summary: 'Remove content, snapshots and leases nothing references (garbage collection)',
+  examples: [
+    { command: 'nerdctl content prune', description: 'Remove the blobs and snapshots that no image or container references' },
+  ],
   flags: {},
   args: { max: 0 },
   async handler(_args, ctx) {

@@ -32,6 +32,10 @@ export const historyCommand = defineCommand({
   name: 'history',
   usage: 'IMAGE',
   summary: 'Show the history of an image',
+  examples: [
+    { command: 'nerdctl history busybox', description: 'The layers of the image busybox and the instructions that made them' },
+    { command: "nerdctl history --no-trunc --format '{{.CreatedBy}}' myapp", description: 'Only the full instruction of each layer' },
+  ],
   flags: {
     format: { type: 'string', describe: 'Pretty-print images using a Go template', complete: 'format' },
     human: { type: 'boolean', short: 'H', describe: 'Print sizes and dates in human readable format', default: true },

@@ -25,6 +25,10 @@ export const importCommand = defineCommand({
   name: 'import',
   usage: 'file|URL|- [REPOSITORY[:TAG]]',
   summary: 'Import the contents from a tarball to create a filesystem image',
+  examples: [
+    { command: 'nerdctl import rootfs.tar mybase:latest', description: 'Create an image from a tar archive of a root filesystem' },
+    { command: `cat rootfs.tar | nerdctl import -c 'CMD ["/bin/sh"]' - mybase`, description: 'Import from STDIN, with a default command' },
+  ],
   flags: {
     change: { type: 'strings', short: 'c', describe: 'Apply Dockerfile instruction to the created image', valueName: 'list' },
     message: { type: 'string', short: 'm', describe: 'Set commit message for imported image' },

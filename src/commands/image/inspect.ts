@@ -8,6 +8,10 @@ export const imageInspectCommand = defineCommand({
   name: 'inspect',
   usage: 'IMAGE [IMAGE...]',
   summary: 'Display detailed information on one or more images',
+  examples: [
+    { command: 'nerdctl image inspect busybox', description: 'Show the configuration and metadata of the image busybox as JSON' },
+    { command: "nerdctl image inspect -f '{{.Config.Cmd}}' busybox", description: 'Print only the default command of the image' },
+  ],
   flags: {
     format: { type: 'string', short: 'f', describe: 'Format the output using the given Go template', complete: 'format' },
     mode: { type: 'string', describe: 'Inspect mode, "dockercompat" for Docker-compatible output', default: 'dockercompat', choices: ['dockercompat'], hidden: true },

@@ -11,6 +11,10 @@ export const loadCommand = defineCommand({
   name: 'load',
   summary: 'Load an image from a tar archive or STDIN',
   description: 'Load images from a tar archive or STDIN: docker-archive (what docker save writes) or OCI image layout, optionally compressed.',
+  examples: [
+    { command: 'nerdctl load -i busybox.tar', description: 'Load the images of an archive made by "nerdctl save" or "docker save"' },
+    { command: 'nerdctl load < images.tar', description: 'Load an archive from STDIN' },
+  ],
   flags: {
     input: { type: 'string', short: 'i', describe: 'Read from tar archive file, instead of STDIN', complete: 'files' },
     quiet: { type: 'boolean', short: 'q', describe: 'Suppress the load output' },

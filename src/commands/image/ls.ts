@@ -202,6 +202,11 @@ export const imageLsCommand = defineCommand({
   aliases: ['list'],
   usage: '[REPOSITORY[:TAG]]',
   summary: 'List images',
+  examples: [
+    { command: 'nerdctl images', description: 'List the images' },
+    { command: 'nerdctl images busybox', description: 'Only the images of the busybox repository' },
+    { command: 'nerdctl images --filter dangling=true -q', description: 'The IDs of untagged images' },
+  ],
   flags: {
     all: { type: 'boolean', short: 'a', describe: 'Show all images (default hides intermediate images)' },
     digests: { type: 'boolean', describe: 'Show digests' },

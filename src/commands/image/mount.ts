@@ -6,6 +6,10 @@ export const imageMountCommand = defineCommand({
   name: 'mount',
   usage: 'IMAGE DIR',
   summary: "Mount an image's root filesystem on a directory (read-only unless --rw)",
+  examples: [
+    { command: 'nerdctl image mount busybox /mnt/busybox', description: 'Mount the filesystem of the image busybox read-only on /mnt/busybox' },
+    { command: 'nerdctl image mount --rw busybox /mnt/busybox', description: 'A writable mount whose changes are dropped on unmount' },
+  ],
   flags: {
     rw: { type: 'boolean', describe: 'Mount a writable snapshot; changes are dropped on unmount' },
     platform: { ...platformFlag, hidden: true },
@@ -25,6 +29,9 @@ export const imageUnmountCommand = defineCommand({
   aliases: ['umount'],
   usage: 'DIR',
   summary: 'Unmount an image mounted with "image mount" and remove its snapshot',
+  examples: [
+    { command: 'nerdctl image unmount /mnt/busybox', description: 'Unmount an image mounted with "nerdctl image mount"' },
+  ],
   flags: {},
   args: { min: 1, max: 1, complete: ['dirs'] },
   async handler({ args }, ctx) {

@@ -29,6 +29,11 @@ async function readAnswer(stdin: NodeJS.ReadStream): Promise<string> {
 export const imagePruneCommand = defineCommand({
   name: 'prune',
   summary: 'Remove unused images',
+  examples: [
+    { command: 'nerdctl image prune', description: 'Remove the dangling images, after a confirmation prompt' },
+    { command: 'nerdctl image prune -a -f', description: 'Remove every image no container uses, without prompting' },
+    { command: 'nerdctl image prune -f --filter until=168h', description: 'Remove the dangling images older than a week, without prompting' },
+  ],
   flags: {
     all: { type: 'boolean', short: 'a', describe: 'Remove all unused images, not just dangling ones' },
     filter: { type: 'strings', describe: 'Provide filter values (e.g. "until=<timestamp>")', valueName: 'filter' },

@@ -7,6 +7,10 @@ export const pushCommand = defineCommand({
   name: 'push',
   usage: 'NAME[:TAG]',
   summary: 'Push an image or a repository to a registry',
+  examples: [
+    { command: 'nerdctl push localhost:5000/myapp:v1', description: 'Push an image to a local registry' },
+    { command: 'nerdctl push -a localhost:5000/myapp', description: 'Push every tag of the repository' },
+  ],
   flags: {
     'all-tags': { type: 'boolean', short: 'a', describe: 'Push all tagged images in the repository' },
     platform: platformFlag,

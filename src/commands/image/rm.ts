@@ -8,6 +8,10 @@ export const imageRmCommand = defineCommand({
   aliases: ['remove', 'rmi'],
   usage: 'IMAGE [IMAGE...]',
   summary: 'Remove one or more images',
+  examples: [
+    { command: 'nerdctl rmi busybox', description: 'Remove the image busybox:latest' },
+    { command: 'nerdctl rmi -f myapp:v1 myapp:v2', description: 'Remove two images, even if stopped containers use them' },
+  ],
   flags: {
     force: { type: 'boolean', short: 'f', describe: 'Force removal of the image' },
     'no-prune': { type: 'boolean', describe: 'Do not delete untagged parents' },

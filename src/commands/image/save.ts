@@ -10,6 +10,10 @@ export const saveCommand = defineCommand({
   name: 'save',
   usage: 'IMAGE [IMAGE...]',
   summary: 'Save one or more images to a tar archive (streamed to STDOUT by default)',
+  examples: [
+    { command: 'nerdctl save -o busybox.tar busybox', description: 'Save the image busybox to an archive that "nerdctl load" and "docker load" read' },
+    { command: 'nerdctl save myapp:v1 myapp:v2 | gzip > myapp.tar.gz', description: 'Save two images to one compressed archive' },
+  ],
   flags: {
     output: { type: 'string', short: 'o', describe: 'Write to a file, instead of STDOUT', complete: 'files' },
     platform: platformFlag,

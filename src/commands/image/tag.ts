@@ -5,6 +5,9 @@ export const tagCommand = defineCommand({
   name: 'tag',
   usage: 'SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]',
   summary: 'Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE',
+  examples: [
+    { command: 'nerdctl tag busybox localhost:5000/busybox:v1', description: 'Give the image busybox another name, ready to push to a local registry' },
+  ],
   flags: {},
   args: { min: 2, max: 2, complete: ['images:local', 'none'] },
   async handler({ args }, ctx) {

@@ -46,6 +46,10 @@ export const namespaceLsCommand = defineCommand({
   name: 'ls',
   aliases: ['list'],
   summary: 'List containerd namespaces',
+  examples: [
+    { command: 'nerdctl namespace ls', description: 'List the namespaces' },
+    { command: 'nerdctl namespace ls -q', description: 'Only their names' },
+  ],
   flags: {
     quiet: { type: 'boolean', short: 'q', describe: 'Only display namespace names' },
     format: { type: 'string', short: 'f', describe: "Format the output using the given Go template, e.g, '{{json .}}'", complete: 'format' },
@@ -80,6 +84,9 @@ export const namespaceCreateCommand = defineCommand({
   name: 'create',
   usage: 'NAMESPACE',
   summary: 'Create a new namespace',
+  examples: [
+    { command: 'nerdctl namespace create --label team=web staging', description: 'Create the namespace staging, with a label' },
+  ],
   flags: { label: { type: 'strings', describe: 'Set labels for a namespace' } },
   args: { min: 1, max: 1 },
   async handler({ flags, args }, ctx) {
@@ -93,6 +100,9 @@ export const namespaceRmCommand = defineCommand({
   aliases: ['rm'],
   usage: 'NAMESPACE [NAMESPACE...]',
   summary: 'Remove one or more namespaces',
+  examples: [
+    { command: 'nerdctl namespace rm staging', description: 'Remove the namespace staging' },
+  ],
   flags: { cgroup: { type: 'boolean', short: 'c', describe: 'Delete the namespace\'s cgroup (accepted; nothing to delete)', hidden: true } },
   args: { min: 1, complete: ['namespaces'] },
   async handler({ args }, ctx) {
@@ -115,6 +125,9 @@ export const namespaceInspectCommand = defineCommand({
   name: 'inspect',
   usage: 'NAMESPACE [NAMESPACE...]',
   summary: 'Display detailed information on one or more namespaces',
+  examples: [
+    { command: 'nerdctl namespace inspect staging', description: 'Show the name and labels of the namespace staging as JSON' },
+  ],
   flags: { format: { type: 'string', short: 'f', describe: 'Format the output using the given Go template', complete: 'format' } },
   args: { min: 1, complete: ['namespaces'] },
   async handler({ flags, args }, ctx) {
@@ -140,6 +153,9 @@ export const namespaceUpdateCommand = defineCommand({
   name: 'update',
   usage: 'NAMESPACE',
   summary: 'Update labels for a namespace',
+  examples: [
+    { command: 'nerdctl namespace update --label team=api staging', description: 'Set the label team of the namespace staging' },
+  ],
   flags: { label: { type: 'strings', describe: 'Set labels for a namespace (key=value; key= removes one)' } },
   args: { min: 1, max: 1, complete: ['namespaces'] },
   async handler({ flags, args }, ctx) {

@@ -8,6 +8,9 @@ export const networkDisconnectCommand = defineCommand({
   name: 'disconnect',
   usage: 'NETWORK CONTAINER',
   summary: 'Disconnect a container from a network',
+  examples: [
+    { command: 'nerdctl network disconnect backend mydb', description: 'Disconnect the container mydb from the network backend' },
+  ],
   flags: {
     force: { type: 'boolean', short: 'f', describe: 'Force the container to disconnect from a network' },
   },

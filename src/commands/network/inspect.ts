@@ -8,6 +8,10 @@ export const networkInspectCommand = defineCommand({
   name: 'inspect',
   usage: 'NETWORK [NETWORK...]',
   summary: 'Display detailed information on one or more networks',
+  examples: [
+    { command: 'nerdctl network inspect bridge', description: 'Show the configuration of the default network as JSON' },
+    { command: "nerdctl network inspect -f '{{range .IPAM.Config}}{{.Subnet}}{{end}}' mynet", description: 'Print only the subnet of the network mynet' },
+  ],
   flags: {
     format: { type: 'string', short: 'f', describe: 'Format the output using the given Go template', complete: 'format' },
     verbose: { type: 'boolean', short: 'v', describe: 'Verbose output for diagnostics' },

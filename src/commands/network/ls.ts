@@ -38,6 +38,10 @@ export const networkLsCommand = defineCommand({
   name: 'ls',
   aliases: ['list'],
   summary: 'List networks',
+  examples: [
+    { command: 'nerdctl network ls', description: 'List the networks' },
+    { command: 'nerdctl network ls -q --filter driver=bridge', description: 'The IDs of the bridge networks' },
+  ],
   flags: {
     filter: { type: 'strings', short: 'f', describe: 'Provide filter values (e.g. "driver=bridge")', valueName: 'filter' },
     format: {

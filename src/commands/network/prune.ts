@@ -45,6 +45,10 @@ export function deletedNetworksText(removed: readonly NetworkInfo[]): string {
 export const networkPruneCommand = defineCommand({
   name: 'prune',
   summary: 'Remove all unused networks',
+  examples: [
+    { command: 'nerdctl network prune', description: 'Remove the custom networks no container uses, after a confirmation prompt' },
+    { command: 'nerdctl network prune -f --filter until=24h', description: 'Remove the unused networks created more than a day ago, without prompting' },
+  ],
   flags: {
     filter: { type: 'strings', describe: 'Provide filter values (e.g. "until=<timestamp>")', valueName: 'filter' },
     force: { type: 'boolean', short: 'f', describe: 'Do not prompt for confirmation' },

@@ -47,6 +47,9 @@ export const networkRmCommand = defineCommand({
   aliases: ['remove'],
   usage: 'NETWORK [NETWORK...]',
   summary: 'Remove one or more networks',
+  examples: [
+    { command: 'nerdctl network rm mynet', description: 'Remove the network mynet' },
+  ],
   flags: {
     force: { type: 'boolean', short: 'f', describe: 'Do not error if the network does not exist' },
   },

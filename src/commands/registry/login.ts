@@ -60,6 +60,10 @@ export const loginCommand = defineCommand({
   summary: 'Log in to a container registry',
   description:
     'Log in to a container registry. If no server is specified, the default is defined by the daemon (Docker Hub).\nCredentials are stored in $DOCKER_CONFIG/config.json (default ~/.docker/config.json).',
+  examples: [
+    { command: 'nerdctl login -u admin localhost:5000', description: 'Log in to a local registry, prompting for the password' },
+    { command: 'cat ~/registry-token | nerdctl login -u admin --password-stdin registry.example.com', description: 'Log in with a password read from STDIN' },
+  ],
   flags: {
     username: { type: 'string', short: 'u', describe: 'Username' },
     password: { type: 'string', short: 'p', describe: 'Password' },
@@ -105,6 +109,10 @@ export const logoutCommand = defineCommand({
   usage: '[SERVER]',
   summary: 'Log out from a container registry',
   description: 'Log out from a container registry. If no server is specified, the default is defined by the daemon (Docker Hub).',
+  examples: [
+    { command: 'nerdctl logout localhost:5000', description: 'Remove the stored credentials of a registry' },
+    { command: 'nerdctl logout', description: 'Log out from Docker Hub' },
+  ],
   flags: {},
   args: { max: 1 },
   async handler({ args }, ctx) {

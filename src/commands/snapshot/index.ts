@@ -50,6 +50,10 @@ export const snapshotLsCommand = defineCommand({
   name: 'ls',
   aliases: ['list'],
   summary: 'List snapshots',
+  examples: [
+    { command: 'nerdctl snapshot ls', description: 'List the snapshots with their parents and kinds' },
+    { command: 'nerdctl snapshot ls -q', description: 'Only their keys' },
+  ],
   flags: {
     quiet: { type: 'boolean', short: 'q', describe: 'Only print keys' },
     format: { type: 'string', describe: 'Format the output using the given Go template', complete: 'format' },
@@ -74,6 +78,9 @@ export const snapshotLsCommand = defineCommand({
 export const snapshotTreeCommand = defineCommand({
   name: 'tree',
   summary: 'Display a tree view of snapshot branches',
+  examples: [
+    { command: 'nerdctl snapshot tree', description: 'Show which snapshots are built on which' },
+  ],
   flags: {},
   args: { max: 0 },
   async handler(_args, ctx) {
@@ -89,6 +96,9 @@ export const snapshotRmCommand = defineCommand({
   aliases: ['remove', 'delete', 'del'],
   usage: 'KEY [KEY...]',
   summary: 'Remove snapshots',
+  examples: [
+    { command: 'nerdctl snapshot rm 00f665826ea90c855e6c81dcd97e7a64700f776f5fe98dc00a63224e2fddcac7', description: 'Remove a snapshot by its key' },
+  ],
   flags: {},
   args: { min: 1, complete: ['snapshots'] },
   async handler({ args }, ctx) {
@@ -111,6 +121,10 @@ export const snapshotUsageCommand = defineCommand({
   name: 'usage',
   usage: '[KEY...]',
   summary: 'Show the disk usage of snapshots',
+  examples: [
+    { command: 'nerdctl snapshot usage', description: 'The disk space and inodes each snapshot uses' },
+    { command: "nerdctl snapshot usage -b $(nerdctl inspect -f '{{.Id}}' web)", description: 'The bytes the container web has written (its snapshot is keyed by its ID)' },
+  ],
   flags: { bytes: { type: 'boolean', short: 'b', describe: 'Display size in bytes' } },
   args: { complete: ['snapshots'] },
   async handler({ flags, args }, ctx) {

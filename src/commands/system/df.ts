@@ -382,6 +382,10 @@ export async function collectDiskUsage(ctx: CommandContext): Promise<DiskUsage> 
 export const dfCommand = defineCommand({
   name: 'df',
   summary: 'Show disk usage',
+  examples: [
+    { command: 'nerdctl system df', description: 'Show the disk space used by images, containers, volumes and build cache' },
+    { command: 'nerdctl system df -v', description: 'The usage of each image, container and volume' },
+  ],
   flags: {
     format: {
       type: 'string',

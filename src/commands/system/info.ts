@@ -121,6 +121,10 @@ export function renderInfo(i: InfoObject, debug: boolean): string {
 export const infoCommand = defineCommand({
   name: 'info',
   summary: 'Display system-wide information',
+  examples: [
+    { command: 'nerdctl info', description: 'Show system-wide information' },
+    { command: "nerdctl info -f '{{.CgroupVersion}}'", description: 'Print only the cgroup version' },
+  ],
   flags: {
     format: { type: 'string', short: 'f', describe: "Format the output using the given Go template, e.g, '{{json .}}'", complete: 'format' },
     mode: { type: 'string', describe: 'Information mode, "dockercompat" for Docker-compatible output', default: 'dockercompat', hidden: true },

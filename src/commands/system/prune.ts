@@ -62,6 +62,10 @@ export const systemPruneCommand = defineCommand({
   description:
     'Remove all stopped containers, networks no container uses, dangling images (with --all, every image no ' +
     'container uses) and the build cache; with --volumes, also anonymous volumes no container uses.',
+  examples: [
+    { command: 'nerdctl system prune', description: 'Remove stopped containers, unused networks, dangling images and build cache' },
+    { command: 'nerdctl system prune -a --volumes -f', description: 'Also remove unused anonymous volumes, images and build cache, without prompting' },
+  ],
   flags: {
     all: { type: 'boolean', short: 'a', describe: 'Remove all unused images not just dangling ones' },
     filter: { type: 'strings', describe: 'Provide filter values (e.g. \'label=<key>=<value>\')', valueName: 'filter' },

@@ -28,6 +28,10 @@ export function renderVersion(v: VersionInfo): string {
 export const versionCommand = defineCommand({
   name: 'version',
   summary: 'Show the nerdctl version information',
+  examples: [
+    { command: 'nerdctl version', description: 'Show the client version and the versions of the components it uses' },
+    { command: "nerdctl version --format '{{.Client.Version}}'", description: 'Print only the client version' },
+  ],
   flags: {
     format: { type: 'string', short: 'f', describe: 'Format the output using the given Go template, e.g, \'{{json .}}\'', complete: 'format' },
   },

@@ -9,6 +9,10 @@ export const volumeInspectCommand = defineCommand({
   name: 'inspect',
   usage: 'VOLUME [VOLUME...]',
   summary: 'Display detailed information on one or more volumes',
+  examples: [
+    { command: 'nerdctl volume inspect dbdata', description: 'Show the details of the volume dbdata as JSON' },
+    { command: "nerdctl volume inspect -f '{{.Mountpoint}}' dbdata", description: 'Print where the data of the volume lives on the host' },
+  ],
   flags: {
     format: { type: 'string', short: 'f', describe: 'Format the output using the given Go template', complete: 'format' },
     size: { type: 'boolean', short: 's', describe: 'Display the disk usage of the volume (UsageData)' },

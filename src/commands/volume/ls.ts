@@ -29,6 +29,10 @@ export const volumeLsCommand = defineCommand({
   name: 'ls',
   aliases: ['list'],
   summary: 'List volumes',
+  examples: [
+    { command: 'nerdctl volume ls', description: 'List the volumes' },
+    { command: 'nerdctl volume ls -q --filter dangling=true', description: 'The names of the volumes no container uses' },
+  ],
   flags: {
     filter: { type: 'strings', short: 'f', describe: "Provide filter values (e.g. 'dangling=true')", valueName: 'filter' },
     format: {

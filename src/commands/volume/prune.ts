@@ -56,6 +56,10 @@ export const volumePruneCommand = defineCommand({
   name: 'prune',
   summary: 'Remove unused local volumes',
   description: 'Remove anonymous local volumes not used by any container; with --all, every unused volume (Docker 23+).',
+  examples: [
+    { command: 'nerdctl volume prune', description: 'Remove the unused anonymous volumes, after a confirmation prompt' },
+    { command: 'nerdctl volume prune -a -f', description: 'Remove every unused volume, named ones included, without prompting' },
+  ],
   flags: {
     all: { type: 'boolean', short: 'a', describe: 'Remove all unused volumes, not just anonymous ones' },
     filter: { type: 'strings', describe: 'Provide filter values (e.g. "label=<label>")', valueName: 'filter' },
