@@ -30,6 +30,9 @@ describe.skipIf(!canRunContainers)('ps', () => {
     expect((await env.ok(['ps', '-n', '2', '--format', '{{.Names}}'])).trim()).toBe('up\ndone');
     expect((await env.ok(['ps', '-a', '--filter', 'status=exited', '--format', '{{.Names}}'])).trim()).toBe('done');
     expect((await env.ok(['ps', '-a', '--filter', 'exited=3', '--format', '{{.Names}}'])).trim()).toBe('done');
+    // As Docker: a status filter lists stopped containers without -a; an exited filter does not.
+    expect((await env.ok(['ps', '--filter', 'status=exited', '--format', '{{.Names}}'])).trim()).toBe('done');
+    expect((await env.ok(['ps', '--filter', 'exited=3', '--format', '{{.Names}}'])).trim()).toBe('');
     expect((await env.ok(['ps', '-a', '--filter', 'label=tier=db', '--format', '{{.ID}}'])).trim()).toBe(created.slice(0, 12));
     expect((await env.ok(['ps', '-a', '--filter', 'name=^ma', '--format', '{{.Names}}'])).trim()).toBe('made');
     expect((await env.ok(['ps', '-a', '--filter', 'ancestor=busybox', '-q'])).trim().split('\n')).toHaveLength(3);

@@ -48,14 +48,18 @@ export const psCommand = defineCommand({
 
     const q = quickListContainers({ dataRoot: resolve(ctx.cwd, ctx.globals.dataRoot), stateRoot: ctx.globals.stateRoot, namespace: ctx.globals.namespace });
     let all = await refreshUnknown(ctx, q.containers, q.unknown);
+    // A status filter lists every container, as with -a (Docker: `ps --filter status=exited` shows exited ones).
+    let statusFiltered = false;
     if (flags.filter.length > 0) {
       const { FilterArgs } = await import('../_lib/filter.js');
-      all = filterContainers(all, FilterArgs.parse(flags.filter, { commandPath: ['ps'] }));
+      const filters = FilterArgs.parse(flags.filter, { commandPath: ['ps'] });
+      statusFiltered = filters.includes('status');
+      all = filterContainers(all, filters);
     }
     let last = flags.last;
     if (flags.latest) last = 1;
     if (last > 0) all = all.slice(0, last);
-    else if (!flags.all && last < 0) all = all.filter((c) => c.state.status === 'running' || c.state.status === 'paused' || c.state.status === 'restarting');
+    else if (!flags.all && !statusFiltered && last < 0) all = all.filter((c) => c.state.status === 'running' || c.state.status === 'paused' || c.state.status === 'restarting');
 
     let sizes = new Map<string, { rw: number; rootFs: number }>();
     if (wantSize && all.length > 0) {
