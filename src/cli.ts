@@ -1,13 +1,29 @@
-import { main } from './commands/_lib/main.js';
+import { BROKEN_PIPE_STATUS, main } from './commands/_lib/main.js';
 
 // A reader that goes away (`nerdctl export c | head`) ends us the way it ends docker, a Go program killed by
-// SIGPIPE: status 141, no error message. Node ignores SIGPIPE and reports EPIPE on the stream instead.
+// SIGPIPE: status 141, no error message. Node ignores SIGPIPE and reports EPIPE on the stream instead. The command
+// is canceled rather than the process ended on the spot, so that it unmounts and removes what it made on the way
+// out (export and cp mount the container's filesystem); a command that does not notice is ended after a while.
+const brokenPipe = new AbortController();
+// A writer that destroys the stream with its own error (the tar writer does) keeps EPIPE as a cause.
+const isBrokenPipe = (err: unknown): boolean =>
+  err instanceof Error && ((err as NodeJS.ErrnoException).code === 'EPIPE' || isBrokenPipe(err.cause));
 for (const stream of [process.stdout, process.stderr]) {
-  stream.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(141);
-    throw err;
+  stream.on('error', (err: Error) => {
+    if (!isBrokenPipe(err)) throw err;
+    if (brokenPipe.signal.aborted) return;
+    brokenPipe.abort();
+    stream.destroy();
+    setTimeout(() => process.exit(BROKEN_PIPE_STATUS), 10_000).unref();
   });
 }
+
+// A stream pipeline that meets the closed pipe first may reject without anyone awaiting it (`save | head`).
+process.on('uncaughtException', (err) => {
+  if (isBrokenPipe(err)) process.exit(BROKEN_PIPE_STATUS);
+  process.stderr.write(`${err.stack ?? String(err)}\n`);
+  process.exit(1);
+});
 
 const code = await main({
   argv: process.argv.slice(2),
@@ -19,7 +35,9 @@ const code = await main({
   stderr: process.stderr,
   cwd: process.cwd(),
   selfCommand: [process.execPath, process.argv[1]!],
+  brokenPipe: brokenPipe.signal,
 });
+if (brokenPipe.signal.aborted) process.exit(BROKEN_PIPE_STATUS);
 
 // Exit only after stdout/stderr have flushed (`nerdctl save | tar t` must see every byte); a stream that was
 // closed or failed has nothing left to flush.

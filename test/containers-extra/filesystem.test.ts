@@ -159,6 +159,21 @@ describe.skipIf(!canRunContainers)('diff, commit, export', () => {
     expect(tty.status).toBe(1);
     expect(tty.stdout).toMatch(/cowardly refusing to save to a terminal\. Use the -o flag or redirect/);
   });
+  it('export and cp to a reader that goes away end with 141, no message, and nothing mounted', async () => {
+    await env.ok(['run', '-d', '--name', 'e2', '--network', 'none', 'busybox', 'sleep', '300']);
+    await env.ok(['create', '--name', 'e3', '--network', 'none', 'busybox', 'true']);
+    const q = (a: string) => `'${a.replace(/'/g, "'\\''")}'`;
+    const cli = [process.execPath, BIN, ...env.globalArgs].map(q).join(' ');
+    for (const args of [['export', 'e2'], ['export', 'e3'], ['cp', 'e2:/bin', '-'], ['save', 'busybox']]) {
+      const r = spawnSync('bash', ['-c', `${cli} ${args.map(q).join(' ')} | head -c 100 >/dev/null; echo "\${PIPESTATUS[0]}"`], {
+        encoding: 'utf8',
+        env: { ...process.env, ...env.env },
+      });
+      expect([args.join(' '), r.stdout.trim(), r.stderr]).toEqual([args.join(' '), '141', '']);
+    }
+    expect(readFileSync('/proc/self/mountinfo', 'utf8')).not.toMatch(/\/tmp\/fs-/);
+    await env.ok(['rm', '-f', 'e2', 'e3']);
+  });
 });
 
 describe.skipIf(!canRunContainers)('cp', () => {

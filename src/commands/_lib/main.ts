@@ -83,7 +83,12 @@ export interface MainIO {
   stderr: NodeJS.WriteStream;
   cwd: string;
   selfCommand: readonly string[];
+  /** Aborted when stdout's reader went away (EPIPE): the command is canceled and cleans up, then exits 141. */
+  brokenPipe?: AbortSignal;
 }
+
+/** Docker's status when its output pipe closes (a Go program killed by SIGPIPE). */
+export const BROKEN_PIPE_STATUS = 141;
 
 /** Runs one CLI invocation and returns its exit status. */
 export async function main(io: MainIO): Promise<number> {
@@ -115,6 +120,7 @@ export async function main(io: MainIO): Promise<number> {
   const onSignal = () => controller.abort();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  io.brokenPipe?.addEventListener('abort', onSignal, { once: true });
 
   let globals: GlobalOptions | undefined;
   let engine: Promise<Engine> | undefined;
@@ -167,6 +173,8 @@ export async function main(io: MainIO): Promise<number> {
     const status = await command.handler({ flags: inv.flags, args: inv.args, changed: inv.changed } as never, ctx);
     return status ?? 0;
   } catch (e) {
+    // The reader is gone: no message (it would go nowhere useful), the status a SIGPIPE'd docker has.
+    if (io.brokenPipe?.aborted) return BROKEN_PIPE_STATUS;
     const report = exitReport(e, {
       programName: PROGRAM_NAME,
       commandPath: inv.typedPath,
