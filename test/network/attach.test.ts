@@ -71,6 +71,7 @@ describe.skipIf(!canRun)('attach and detach', () => {
         gateway: subnet!.replace(/0\/24$/, '1'),
         macAddress: expect.stringMatching(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/),
         aliases: ['frontend'],
+        driver: 'bridge',
       },
     ]);
     // A, alone: its own line, host-gateway resolved to the bridge address.
