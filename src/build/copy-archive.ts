@@ -4,7 +4,6 @@
  */
 import { closeSync, openSync, readSync, createReadStream } from 'node:fs';
 import { posix } from 'node:path';
-import { createGunzip } from 'node:zlib';
 import { invalidArgument } from '../engine/errdefs.js';
 
 /** True for a 512-byte block that is a tar header (its checksum is right). */
@@ -41,6 +40,8 @@ export async function isTarArchive(abs: string): Promise<boolean> {
   if (compression === 'none') return isTarHeader(head);
   let first: Buffer = Buffer.alloc(0);
   if (compression === 'gzip') {
+    // zlib is loaded only here: a cached build must not pay for it.
+    const { createGunzip } = await import('node:zlib');
     // A streaming gunzip of the beginning only (a whole-file gunzip would read a large archive twice).
     first = await new Promise<Buffer>((resolve, reject) => {
       const chunks: Buffer[] = [];

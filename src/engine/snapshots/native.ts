@@ -5,14 +5,15 @@
  * Copies are made with `cp -a` (GNU coreutils): it keeps ownership, modes, timestamps, hard links, device nodes,
  * symlinks and xattrs, which Node's fs.cp does not, and uses reflinks where the filesystem offers them.
  */
-import { execFile } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { EngineError } from '../errdefs.js';
 import type { Mount } from '../mount/mount.js';
 import type { SnapshotDriver } from './driver.js';
 
-function copyTree(from: string, to: string): Promise<void> {
+async function copyTree(from: string, to: string): Promise<void> {
+  // Loaded here: every command opens the snapshotters, few copy a tree (and child_process costs ms to load).
+  const { execFile } = await import('node:child_process');
   return new Promise((resolve, reject) => {
     execFile(
       'cp',
