@@ -6,3 +6,5 @@ node bench/pull.mjs "$@"
 node bench/run.mjs
 node bench/build.mjs
 node bench/compose.mjs
+node bench/network.mjs
+sh bench/runc-floor.sh
