@@ -19,6 +19,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { removeBridge, removeStateRoot } from './cleanup.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const BIN = process.env.NERDCTL_BIN ?? path.resolve(here, '../dist/nerdctl.js');
@@ -66,7 +67,12 @@ writeFileSync(
   ].join('\n'),
 );
 
-const nerdctl = (...args) => [BIN, '--data-root', dataRoot, '--namespace', 'bench', ...args];
+// A private default network (CNI config dir, bridge, subnet) for the builds on the default network, removed at the end.
+const netconf = path.join(work, 'net.d');
+const subnetX = 1 + Math.floor(Math.random() * 120);
+process.env.NERDCTL_DEFAULT_BRIDGE = `nbbench${subnetX}`;
+process.env.NERDCTL_DEFAULT_NETWORK_SUBNET = `10.222.${subnetX}.0/24`;
+const nerdctl = (...args) => [BIN, '--data-root', dataRoot, '--cni-netconfpath', netconf, '--namespace', 'bench', ...args];
 const N_TAG = 'bench-build-nerdctl';
 const D_TAG = 'bench-build-docker';
 
@@ -136,6 +142,8 @@ try {
   if (dockerUp) spawnSync(DOCKER, ['rmi', '-f', D_TAG], { stdio: 'ignore' });
   if (!KEEP) {
     spawnSync('sh', ['-c', `grep -o " ${work}[^ ]*" /proc/self/mounts | xargs -r -n1 umount -l`], { stdio: 'ignore' });
+    removeBridge(process.env.NERDCTL_DEFAULT_BRIDGE);
+    removeStateRoot(dataRoot);
     rmSync(work, { recursive: true, force: true });
   } else console.log(`kept ${work}`);
 }

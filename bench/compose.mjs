@@ -15,6 +15,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { removeBridge, removeStateRoot } from './cleanup.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
@@ -188,5 +189,7 @@ try {
 } finally {
   ours.cleanup(ours.dir);
   if (useDocker) theirs.cleanup(theirs.dir);
+  removeBridge(ourEnv.NERDCTL_DEFAULT_BRIDGE);
+  removeStateRoot(dataRoot);
   rmSync(base, { recursive: true, force: true });
 }

@@ -18,6 +18,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { pack } from 'tar-stream';
+import { removeStateRoot } from './cleanup.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const BIN = process.env.NERDCTL_BIN ?? path.resolve(here, '../dist/nerdctl.js');
@@ -245,6 +246,7 @@ async function main() {
       } catch {
         // nothing mounted
       }
+      removeStateRoot(dataRoot);
       rmSync(work, { recursive: true, force: true });
     } else {
       console.log(`kept: registry ${reg.host} (pid ${reg.child.pid}), data root ${dataRoot}`);

@@ -15,6 +15,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { removeBridge, removeStateRoot } from './cleanup.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
@@ -183,13 +184,8 @@ try {
 } finally {
   const left = spawnSync(process.execPath, [BIN, ...G, 'ps', '-aq'], { env, encoding: 'utf8' }).stdout?.split('\n').filter(Boolean) ?? [];
   if (left.length > 0) spawnSync(process.execPath, [BIN, ...G, 'rm', '-f', ...left], { env });
-  spawnSync('ip', ['link', 'del', env.NERDCTL_DEFAULT_BRIDGE]);
-  // The default network's per-bridge rules (masquerade, isolation) go with the bridge, as `network rm` would do.
-  let table = 'filter';
-  for (const l of spawnSync('iptables-save', [], { encoding: 'utf8' }).stdout.split('\n')) {
-    if (l.startsWith('*')) table = l.slice(1);
-    else if (l.startsWith('-A ') && l.includes(env.NERDCTL_DEFAULT_BRIDGE)) spawnSync('sh', ['-c', `iptables -t ${table} -D ${l.slice(3)}`]);
-  }
+  removeBridge(env.NERDCTL_DEFAULT_BRIDGE);
+  removeStateRoot(dataRoot);
   spawnSync('umount', ['-R', base]);
   rmSync(base, { recursive: true, force: true });
 }

@@ -3,16 +3,16 @@
  * links, secrets and configs, orphans, restart: true, and the lifecycle/listing commands (stop, start, restart,
  * kill, pause, unpause, rm, ps --status, ls -a, logs flags, top, images, port, cp).
  */
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { scratchDir } from '../helpers/scratch.js';
 import { canRunContainers, makeCtrEnv, type CtrEnv } from '../containers/helpers.js';
 
 let env: CtrEnv;
 
 function project(name: string, yaml: string): string {
-  const dir = join(mkdtempSync(join(tmpdir(), 'nerdctl-compose-life-')), name);
+  const dir = join(scratchDir('nerdctl-compose-life-'), name);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'compose.yaml'), yaml);
   return dir;

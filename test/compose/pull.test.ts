@@ -3,10 +3,10 @@
  * is missing, `pull_policy: never` refuses a missing image, `compose pull` shows the layer lines, `push` sends a
  * built image back.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { scratchDir } from '../helpers/scratch.js';
 import { canRunContainers, makeCtrEnv, type CtrEnv } from '../containers/helpers.js';
 import { busyboxImage, pushFixture } from '../helpers/image-fixtures.js';
 import { hasRegistryBinary, startRegistry, type TestRegistry } from '../helpers/registry.js';
@@ -15,7 +15,7 @@ let env: CtrEnv;
 let registry: TestRegistry;
 
 function project(name: string, yaml: string, files: Record<string, string> = {}): string {
-  const dir = join(mkdtempSync(join(tmpdir(), 'nerdctl-compose-pull-')), name);
+  const dir = join(scratchDir('nerdctl-compose-pull-'), name);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'compose.yaml'), yaml);
   for (const [f, t] of Object.entries(files)) {

@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stateRootFor } from '../../src/commands/_lib/config.js';
+import { scratchDir } from '../helpers/scratch.js';
 import { purgeBridgeRules } from '../../src/network/iptables.js';
 import { BIN, hasBinary, isRoot, runBinary, uniqueId, unmountUnder, type RunOptions, type RunResult } from '../helpers/cli.js';
 import { busyboxImage, dockerArchive, type ImageConfigInput } from '../helpers/image-fixtures.js';
@@ -59,7 +60,7 @@ export async function busyboxTar(tag = 'busybox:latest', config: ImageConfigInpu
   let file = imageTars.get(key);
   if (file === undefined) {
     const tar = await dockerArchive(await busyboxImage(config), [tag]);
-    file = join(mkdtempSync(join(tmpdir(), 'nerdctl-img-')), 'image.tar');
+    file = join(scratchDir('nerdctl-img-'), 'image.tar');
     writeFileSync(file, tar);
     imageTars.set(key, file);
   }
