@@ -34,6 +34,7 @@ install: build
 	install -d $(DESTDIR)$(PREFIX)/lib/nerdctl-ts $(DESTDIR)$(PREFIX)/bin
 	rm -rf $(DESTDIR)$(PREFIX)/lib/nerdctl-ts/*
 	cp -r dist package.json $(DESTDIR)$(PREFIX)/lib/nerdctl-ts/
+	rm -rf $(DESTDIR)$(PREFIX)/lib/nerdctl-ts/dist/cache/*
 	cp -r node_modules $(DESTDIR)$(PREFIX)/lib/nerdctl-ts/
 	ln -sf $(PREFIX)/lib/nerdctl-ts/dist/nerdctl.js $(DESTDIR)$(PREFIX)/bin/nerdctl
 	$(MAKE) install-docs

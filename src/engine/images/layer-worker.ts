@@ -9,8 +9,9 @@
  * each chunk and answers `done` {result} or `error` {code, message}. A failed worker (it cannot start, e.g. when
  * running from TypeScript sources) makes the pool fall back to applying in the calling thread.
  *
- * The worker is this very module, loaded by URL in the worker: its top-level code starts the job loop when it
- * finds itself in a layer worker. No extra bundle entry point is needed.
+ * The worker runs this very module: the built CLI's launcher loads the bundle in the worker, whose entry imports
+ * this module there (src/cli.ts), and its top-level code starts the job loop when it finds itself in a layer
+ * worker. No extra bundle entry point is needed.
  */
 import { availableParallelism } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData, type MessagePort } from 'node:worker_threads';
@@ -224,7 +225,10 @@ export function createLayerApplier(options: LayerApplierOptions = {}): LayerAppl
 
   const spawnThread = (): LayerThread | undefined => {
     try {
-      const w = new Worker(`import(${JSON.stringify(import.meta.url)})`, { eval: true, workerData: { [MARK]: true } });
+      // The built CLI starts workers through its launcher (scripts/launcher.mjs), whose bundle then runs this
+      // module's job loop; an ES module build would load this module itself.
+      const entry = (globalThis as { __nerdctlLauncher?: string }).__nerdctlLauncher ?? import.meta.url;
+      const w = new Worker(`import(${JSON.stringify(entry)})`, { eval: true, workerData: { [MARK]: true } });
       w.unref();
       const lt = new LayerThread(w);
       all.push(lt);
