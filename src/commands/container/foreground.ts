@@ -70,12 +70,34 @@ export async function foregroundIO(ctx: CommandContext, o: ForegroundOptions): P
 /**
  * Starts forwarding this process's signals to the container (`--sig-proxy`, not with `-t`). Callers that start the
  * container call it before starting it, as Docker's CLI does: output can arrive (and a user or a script can react
- * with a signal) before the start call returns. Returns the function that stops forwarding.
+ * with a signal) before the start call returns. Signals caught until {@link SignalProxy.started} are held and
+ * delivered then: while the start runs it holds the container's lock, and a kill meanwhile would be refused.
  */
-export function startSignalProxy(ctx: CommandContext, svc: ContainerServiceImpl, id: string, o: { sigProxy: boolean; tty: boolean }): () => void {
-  if (!o.sigProxy || o.tty) return () => {};
+export function startSignalProxy(ctx: CommandContext, svc: ContainerServiceImpl, id: string, o: { sigProxy: boolean; tty: boolean }): SignalProxy {
+  if (!o.sigProxy || o.tty) return { started() {}, stop() {} };
   const op = ctx.op();
-  return proxySignals((sig) => void svc.kill(op, id, sig).catch(() => {}));
+  const send = (sig: string) => svc.kill(op, id, sig).catch(() => {});
+  let held: string[] | undefined = [];
+  const stop = proxySignals((sig) => {
+    if (held) held.push(sig);
+    else void send(sig);
+  });
+  return {
+    started() {
+      const queue = held ?? [];
+      held = undefined;
+      void queue.reduce<Promise<unknown>>((p, sig) => p.then(() => send(sig)), Promise.resolve());
+    },
+    stop,
+  };
+}
+
+/** Signal forwarding of a foreground session (see {@link startSignalProxy}). */
+export interface SignalProxy {
+  /** The container was started: deliver what was held, forward from now on. */
+  started(): void;
+  /** Stop forwarding (idempotent). */
+  stop(): void;
 }
 
 /**
@@ -88,10 +110,11 @@ export async function finishForeground(
   id: string,
   session: AttachSession | undefined,
   fg: Foreground,
-  o: { sigProxy: boolean; tty: boolean; handleExit: boolean; stopProxy?: () => void },
+  o: { sigProxy: boolean; tty: boolean; handleExit: boolean; proxy?: SignalProxy },
 ): Promise<number> {
   const op = ctx.op();
-  const stopProxy = o.stopProxy ?? startSignalProxy(ctx, svc, id, o);
+  const proxy = o.proxy ?? startSignalProxy(ctx, svc, id, o);
+  proxy.started();
   try {
     if (session) {
       const end = await session.done;
@@ -102,7 +125,7 @@ export async function finishForeground(
     if (o.handleExit) await svc.handleExit(op, id);
     return code;
   } finally {
-    stopProxy();
+    proxy.stop();
     fg.restore();
   }
 }

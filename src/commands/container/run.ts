@@ -122,7 +122,7 @@ export const runCommand = defineCommand({
     });
     // Without a restart policy this process handles the exit itself; conmon's exit command then stands down.
     const handleExit = plan.request.restartPolicy?.name === 'no' || plan.request.autoRemove === true;
-    const stopProxy = startSignalProxy(ctx, svc, id, { sigProxy: plan.sigProxy, tty: o.tty });
+    const proxy = startSignalProxy(ctx, svc, id, { sigProxy: plan.sigProxy, tty: o.tty });
     let session;
     try {
       ({ session } = await svc.start(op, id, {
@@ -131,13 +131,13 @@ export const runCommand = defineCommand({
         handleExitInProcess: handleExit,
       }));
     } catch (err) {
-      stopProxy();
+      proxy.stop();
       fg.restore();
       if (plan.request.autoRemove) await svc.remove(op, id, { force: true, volumes: true }).catch(() => {});
       throw err;
     }
     try {
-      return await finishForeground(ctx, svc, id, session, fg, { sigProxy: plan.sigProxy, tty: o.tty, handleExit, stopProxy });
+      return await finishForeground(ctx, svc, id, session, fg, { sigProxy: plan.sigProxy, tty: o.tty, handleExit, proxy });
     } catch (err) {
       if (hasCode(err, 'canceled')) return 130;
       throw err;

@@ -37,17 +37,17 @@ export const startCommand = defineCommand({
       ...(flags['detach-keys'] !== undefined ? { detachKeys: flags['detach-keys'] } : {}),
     });
     const handleExit = rec.config.restartPolicy.name === 'no' || rec.config.autoRemove;
-    const stopProxy = startSignalProxy(ctx, svc, rec.id, { sigProxy: true, tty });
+    const proxy = startSignalProxy(ctx, svc, rec.id, { sigProxy: true, tty });
     let session;
     try {
       const res = await svc.start(op, rec.id, { attach: fg.io, ...(fg.consoleSize ? { consoleSize: fg.consoleSize } : {}), handleExitInProcess: handleExit });
       session = res.session;
       if (!res.started) session = await svc.attach(op, rec.id, fg.io);
     } catch (err) {
-      stopProxy();
+      proxy.stop();
       fg.restore();
       throw err;
     }
-    return finishForeground(ctx, svc, rec.id, session, fg, { sigProxy: true, tty, handleExit, stopProxy });
+    return finishForeground(ctx, svc, rec.id, session, fg, { sigProxy: true, tty, handleExit, proxy });
   },
 });
