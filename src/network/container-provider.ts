@@ -36,7 +36,8 @@ export interface ContainerProviderOptions extends NetworkingOptions {
   readonly hostGatewayIp?: string;
 }
 
-function toEndpoint(e: AttachedEndpoint): NetworkEndpoint {
+/** The container record's view of an endpoint (inspect's NetworkSettings.Networks entry). Pure. */
+export function toContainerEndpoint(e: AttachedEndpoint): NetworkEndpoint {
   return {
     network: e.network,
     networkId: e.networkId,
@@ -139,7 +140,7 @@ export function createContainerNetworkProvider(options: ContainerProviderOptions
       const bindings: PortBinding[] = result.portMappings.map((m) => ({ hostIp: m.hostIp, hostPort: m.hostPort, containerPort: m.containerPort, protocol: m.protocol }));
       return {
         netns: { kind: 'path', path: result.netnsPath! },
-        endpoints: result.endpoints.map(toEndpoint),
+        endpoints: result.endpoints.map(toContainerEndpoint),
         ports: bindings,
       };
     },

@@ -8,28 +8,11 @@ import { withContainerLock } from '../../engine/containers/lock.js';
 import type { ContainerServiceImpl } from '../../engine/containers/service.js';
 import type { ContainerRecord, NetworkAttachmentRequest, NetworkEndpoint } from '../../engine/containers/types.js';
 import { networkActor } from '../../engine/events/types.js';
+import { toContainerEndpoint } from '../../network/container-provider.js';
 import type { AttachedEndpoint, NetworkInfo } from '../../network/index.js';
 import type { CommandContext } from '../_lib/context.js';
 import { defineCommand } from '../_lib/spec.js';
 import { emitEvent, withNetworks } from './shared.js';
-
-/** The container record's view of an endpoint (inspect's NetworkSettings.Networks entry). Pure. */
-export function toContainerEndpoint(e: AttachedEndpoint): NetworkEndpoint {
-  return {
-    network: e.network,
-    networkId: e.networkId,
-    endpointId: e.endpointId,
-    ifname: e.ifname,
-    ...(e.ipAddress !== undefined ? { ipAddress: e.ipAddress } : {}),
-    ...(e.prefixLength !== undefined ? { prefixLength: e.prefixLength } : {}),
-    ...(e.gateway !== undefined ? { gateway: e.gateway } : {}),
-    ...(e.ipv6Address !== undefined ? { ipv6Address: e.ipv6Address } : {}),
-    ...(e.ipv6PrefixLength !== undefined ? { ipv6PrefixLength: e.ipv6PrefixLength } : {}),
-    ...(e.ipv6Gateway !== undefined ? { ipv6Gateway: e.ipv6Gateway } : {}),
-    ...(e.macAddress !== undefined ? { macAddress: e.macAddress } : {}),
-    aliases: [...e.aliases],
-  };
-}
 
 /** True when a requested network (name, id or id prefix as typed at create) is `net`. Pure. */
 export function requestIs(req: NetworkAttachmentRequest, net: Pick<NetworkInfo, 'name' | 'id'>): boolean {
