@@ -730,7 +730,8 @@ export function createTaskService(opts: TaskServiceOptions): TaskService {
           return oom ? { ...recorded, oomKilled: true } : recorded;
         }
       }
-      const [rs, r] = await Promise.all([runcState(ctx, id), readRecord(l)]);
+      const r = record;
+      const rs = await runcState(ctx, id);
       if (!rs && !r) {
         // Nothing left but perhaps the exit file: deleting twice is fine.
         return readExit(l);
