@@ -2,7 +2,7 @@
 //
 // Start-up cost is what users feel on every command. The whole CLI is one CommonJS bundle, dist/nerdctl.cjs, whose
 // command tree is a generated manifest (scripts/command-manifest.mjs) holding only the specs' data: a command's
-// code runs only when that command does. dist/nerdctl.js (scripts/launcher.mjs) runs the bundle through
+// code runs only when that command does. dist/nerdctl.js (scripts/launcher.cjs) runs the bundle through
 // vm.Script with a V8 code cache (dist/cache/), so a command does not parse and compile its code again on every
 // start: Node 20 has no code cache for ES modules, and the cached single bundle measured faster than ES module
 // chunks (a `run --rm` about 70 ms, a cached build about 25 ms). Native addons load from node_modules.
@@ -82,10 +82,14 @@ await build({
 });
 // The launcher keeps the entry's documented name, dist/nerdctl.js; the bundle's hash names its code cache, so a
 // rebuilt bundle never meets a cache made for another one.
-const bundleHash = createHash('sha256').update(await readFile(join(outdir, 'nerdctl.cjs'))).digest('hex').slice(0, 16);
-const launcher = await readFile(join(root, 'scripts/launcher.mjs'), 'utf8');
+// Pure ASCII, so the launcher can read it as latin1: esbuild escapes non-ASCII text in strings but not in regular
+// expression literals, where `\uXXXX` means the same.
+const bundleText = (await readFile(join(outdir, 'nerdctl.cjs'), 'utf8')).replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+await writeFile(join(outdir, 'nerdctl.cjs'), bundleText);
+const bundleHash = createHash('sha256').update(bundleText).digest('hex').slice(0, 16);
+const launcher = await readFile(join(root, 'scripts/launcher.cjs'), 'utf8');
 await writeFile(join(outdir, 'nerdctl.js'), launcher.replace('__NERDCTL_BUNDLE_HASH__', bundleHash), { mode: 0o755 });
-await writeFile(join(outdir, 'package.json'), JSON.stringify({ type: 'module', private: true }) + '\n');
+await writeFile(join(outdir, 'package.json'), JSON.stringify({ type: 'commonjs', private: true }) + '\n');
 await mkdir(join(outdir, 'cache'), { recursive: true });
 await chmod(join(outdir, 'nerdctl.js'), 0o755);
 

@@ -1,5 +1,5 @@
 /**
- * The built CLI's launcher (scripts/launcher.mjs): the bundle runs with a V8 code cache per command, written at
+ * The built CLI's launcher (scripts/launcher.cjs): the bundle runs with a V8 code cache per command, written at
  * the first run of a command, offered to the next runs, and rewritten when V8 rejects it. Runs a copy of dist/
  * (inside the repository, so the bundle still finds node_modules) so the shared dist/cache is left alone.
  */

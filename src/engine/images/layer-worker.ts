@@ -225,7 +225,7 @@ export function createLayerApplier(options: LayerApplierOptions = {}): LayerAppl
 
   const spawnThread = (): LayerThread | undefined => {
     try {
-      // The built CLI starts workers through its launcher (scripts/launcher.mjs), whose bundle then runs this
+      // The built CLI starts workers through its launcher (scripts/launcher.cjs), whose bundle then runs this
       // module's job loop; an ES module build would load this module itself.
       const entry = (globalThis as { __nerdctlLauncher?: string }).__nerdctlLauncher ?? import.meta.url;
       const w = new Worker(`import(${JSON.stringify(entry)})`, { eval: true, workerData: { [MARK]: true } });
