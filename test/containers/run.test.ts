@@ -77,6 +77,9 @@ describe.skipIf(!canRunContainers)('run', () => {
       if (!gone) await new Promise((res) => setTimeout(res, 100));
     }
     expect(gone).toBe(true);
+    // Nor the namespace's parent cgroup that runc made (/nerdctl/<namespace> in every hierarchy).
+    expect(existsSync(`/sys/fs/cgroup/memory/nerdctl/${env.namespace}`)).toBe(false);
+    expect(existsSync(`/sys/fs/cgroup/pids/nerdctl/${env.namespace}`)).toBe(false);
   });
 
   it('refuses a duplicate name with Docker\'s message and leaves the first container alone', async () => {

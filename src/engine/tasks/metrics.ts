@@ -328,3 +328,16 @@ export async function readOomKillCount(cgroupsPath: string): Promise<number | un
   const text = file === undefined ? undefined : await readText(file);
   return text === undefined ? undefined : parseFlatKeyed(text).oom_kill;
 }
+
+/**
+ * Removes the per-namespace parent (`/nerdctl/<namespace>`) of a container cgroup in every hierarchy once it is
+ * empty: runc removes the container's own cgroup at delete, never the parents it created. Only that default
+ * layout is touched (never a user's --cgroup-parent); a parent still holding other containers stays (EBUSY).
+ */
+export async function removeEmptyNamespaceCgroup(cgroupsPath: string): Promise<void> {
+  const parent = path.posix.dirname(cgroupsPath);
+  if (!/^\/nerdctl\/[^/]+$/.test(parent)) return;
+  cgroupMounts ??= parseCgroupMounts((await readText('/proc/self/mountinfo')) ?? '');
+  const roots = new Set([...cgroupMounts.v1.values(), ...(cgroupMounts.unified !== undefined ? [cgroupMounts.unified] : [])]);
+  await Promise.all([...roots].map((root) => fsp.rmdir(path.join(root, parent)).catch(() => {})));
+}

@@ -39,7 +39,7 @@ import { attach, followTerminalSize, type AttachSession, type ResizableTerminal 
 import { ControlMessage, conmonCreateArgs, conmonFailure, launchConmon, writeControl } from './conmon.js';
 import { buildExecProcess, readBundleProcess, runExec, type ExecIO, type ExecProcessOptions, type ExecResult } from './exec.js';
 import { bundleFiles, execLayout, taskLayout, type TaskLayout } from './layout.js';
-import { readOomKillCount, readTaskMetrics, type TaskMetrics } from './metrics.js';
+import { readOomKillCount, readTaskMetrics, removeEmptyNamespaceCgroup, type TaskMetrics } from './metrics.js';
 import { createFileExclusive, findExecutable, isProcessAlive, readProcStat, writeFileAtomic } from './proc.js';
 import { createRunc, type Runc, type RuncState } from './runc.js';
 import { illegalTransition, statusFromRunc, transition, type TaskOperation, type TaskStatus } from './task.js';
@@ -312,17 +312,20 @@ export function createTaskService(opts: TaskServiceOptions): TaskService {
     }
   }
 
-  /** Whether the OOM killer struck in the task's cgroup (see readOomKillCount); false when unknown. */
-  async function oomKilledIn(bundle: string | undefined): Promise<boolean> {
-    if (bundle === undefined) return false;
+  /** The task's cgroup path from its bundle's spec; undefined when there is no spec. */
+  async function cgroupsPathOf(bundle: string | undefined): Promise<string | undefined> {
+    if (bundle === undefined) return undefined;
     try {
       const spec = JSON.parse(await fsp.readFile(`${bundle}/config.json`, 'utf8')) as { linux?: { cgroupsPath?: string } };
-      const path = spec.linux?.cgroupsPath;
-      return path !== undefined && ((await readOomKillCount(path)) ?? 0) > 0;
+      return spec.linux?.cgroupsPath;
     } catch {
-      // No spec or no cgroup: nothing says the task was OOM-killed.
-      return false;
+      return undefined;
     }
+  }
+
+  /** Whether the OOM killer struck in the task's cgroup (see readOomKillCount); false when unknown. */
+  async function oomKilledIn(cgroupsPath: string | undefined): Promise<boolean> {
+    return cgroupsPath !== undefined && ((await readOomKillCount(cgroupsPath).catch(() => undefined)) ?? 0) > 0;
   }
 
   async function monitorAlive(r: TaskRecord | undefined): Promise<boolean> {
@@ -717,7 +720,8 @@ export function createTaskService(opts: TaskServiceOptions): TaskService {
       const record = await readRecord(l);
       const recorded = await readExit(l, record);
       if (recorded && fs.existsSync(`${runc.root}/${id}`)) {
-        const oom = await oomKilledIn(record?.bundle);
+        const cgroupsPath = await cgroupsPathOf(record?.bundle);
+        const oom = await oomKilledIn(cgroupsPath);
         // The exit file is written once this incarnation's process has exited (create removes an older one), so
         // runc can only say "stopped": skip asking it (one exec, 10-20 ms, on every `run --rm` and `rm`). A
         // refusal (someone recreated it under us) falls through to the full path below.
@@ -726,6 +730,7 @@ export function createTaskService(opts: TaskServiceOptions): TaskService {
           () => false,
         );
         if (deleted) {
+          if (cgroupsPath !== undefined) await removeEmptyNamespaceCgroup(cgroupsPath);
           await fsp.rm(l.dir, { recursive: true, force: true });
           return oom ? { ...recorded, oomKilled: true } : recorded;
         }
@@ -743,8 +748,10 @@ export function createTaskService(opts: TaskServiceOptions): TaskService {
         if (st.status !== 'stopped') {
           await patchRecord(l, { lastSignal: { number: SIGKILL, at: new Date().toISOString() } });
         }
-        oom = await oomKilledIn(r?.bundle ?? rs.bundle);
+        const cgroupsPath = await cgroupsPathOf(r?.bundle ?? rs.bundle);
+        oom = await oomKilledIn(cgroupsPath);
         await runc.delete(id, { force: st.status !== 'stopped', signal: ctx.signal });
+        if (cgroupsPath !== undefined) await removeEmptyNamespaceCgroup(cgroupsPath);
       }
       let exit = await readExit(l, r);
       if (exit && oom) exit = { ...exit, oomKilled: true };
