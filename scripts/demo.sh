@@ -9,6 +9,9 @@ work=$(mktemp -d /tmp/nerdctl-demo.XXXXXX)
 export NERDCTL_DATA_ROOT="$work/data"
 export NETCONFPATH="$work/cni"
 export NERDCTL_STATE_ROOT="$work/run"
+# A default network of its own too (bridge and subnet), so the demo neither uses nor removes a real nerdctl0.
+demo_net=$((RANDOM % 200 + 20))
+export NERDCTL_DEFAULT_BRIDGE="ndemo$demo_net" NERDCTL_DEFAULT_NETWORK_SUBNET="10.223.$demo_net.0/24"
 mkdir -p "$NERDCTL_DATA_ROOT" "$NETCONFPATH"
 repo=$PWD
 nerdctl() { node "$repo/dist/nerdctl.js" "$@"; }
@@ -23,6 +26,7 @@ cleanup() {
   nerdctl network prune -f >/dev/null 2>&1
   [ -n "$registry_pid" ] && kill "$registry_pid" 2>/dev/null
   grep -o " $work[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount -l 2>/dev/null
+  node -e 'import(process.argv[1]).then((m) => m.removeBridge(process.argv[2]))' "$repo/bench/cleanup.mjs" "$NERDCTL_DEFAULT_BRIDGE"
   rm -rf "$work"
 }
 trap cleanup EXIT
