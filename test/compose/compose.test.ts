@@ -4,10 +4,9 @@
  * compose network gets an explicit subnet from 10.216.0.0/16 so parallel test runs never pick the same one.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { scratchDir } from '../helpers/scratch.js';
+import { scratchFiles } from '../helpers/scratch.js';
 import { canRunContainers, makeCtrEnv, waitFor, type CtrEnv } from '../containers/helpers.js';
 import { BIN } from '../helpers/cli.js';
 
@@ -21,14 +20,7 @@ function subnet(): string {
 }
 
 /** A project directory holding `files`. */
-function project(name: string, files: Record<string, string>): string {
-  const dir = join(scratchDir('nerdctl-compose-'), name);
-  for (const [f, text] of Object.entries(files)) {
-    mkdirSync(join(dir, f, '..'), { recursive: true });
-    writeFileSync(join(dir, f), text);
-  }
-  return dir;
-}
+const project = (name: string, files: Record<string, string>): string => scratchFiles('nerdctl-compose-', name, files);
 
 const compose = (dir: string, args: string[], opts: { input?: string; timeoutMs?: number; env?: Record<string, string> } = {}) =>
   env.run(['compose', ...args], { cwd: dir, timeoutMs: opts.timeoutMs ?? 120_000, ...(opts.input !== undefined ? { input: opts.input } : {}), ...(opts.env ? { env: opts.env } : {}) });

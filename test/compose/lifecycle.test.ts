@@ -3,20 +3,15 @@
  * links, secrets and configs, orphans, restart: true, and the lifecycle/listing commands (stop, start, restart,
  * kill, pause, unpause, rm, ps --status, ls -a, logs flags, top, images, port, cp).
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { scratchDir } from '../helpers/scratch.js';
+import { scratchFiles } from '../helpers/scratch.js';
 import { canRunContainers, makeCtrEnv, type CtrEnv } from '../containers/helpers.js';
 
 let env: CtrEnv;
 
-function project(name: string, yaml: string): string {
-  const dir = join(scratchDir('nerdctl-compose-life-'), name);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'compose.yaml'), yaml);
-  return dir;
-}
+const project = (name: string, yaml: string): string => scratchFiles('nerdctl-compose-life-', name, { 'compose.yaml': yaml });
 
 async function compose(dir: string, args: string[], extraEnv: Record<string, string> = {}) {
   const r = await env.run(['compose', ...args], { cwd: dir, timeoutMs: 120_000, env: extraEnv });

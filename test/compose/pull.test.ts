@@ -3,10 +3,8 @@
  * is missing, `pull_policy: never` refuses a missing image, `compose pull` shows the layer lines, `push` sends a
  * built image back.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { scratchDir } from '../helpers/scratch.js';
+import { scratchFiles } from '../helpers/scratch.js';
 import { canRunContainers, makeCtrEnv, type CtrEnv } from '../containers/helpers.js';
 import { busyboxImage, pushFixture } from '../helpers/image-fixtures.js';
 import { hasRegistryBinary, startRegistry, type TestRegistry } from '../helpers/registry.js';
@@ -14,16 +12,8 @@ import { hasRegistryBinary, startRegistry, type TestRegistry } from '../helpers/
 let env: CtrEnv;
 let registry: TestRegistry;
 
-function project(name: string, yaml: string, files: Record<string, string> = {}): string {
-  const dir = join(scratchDir('nerdctl-compose-pull-'), name);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'compose.yaml'), yaml);
-  for (const [f, t] of Object.entries(files)) {
-    mkdirSync(join(dir, f, '..'), { recursive: true });
-    writeFileSync(join(dir, f), t);
-  }
-  return dir;
-}
+const project = (name: string, yaml: string, files: Record<string, string> = {}): string =>
+  scratchFiles('nerdctl-compose-pull-', name, { 'compose.yaml': yaml, ...files });
 
 describe.skipIf(!canRunContainers || !hasRegistryBinary())('compose with a registry', () => {
   beforeAll(async () => {
