@@ -308,7 +308,9 @@ export async function readTaskMetrics(pid: number): Promise<TaskMetrics> {
   };
 }
 
-let cgroupMounts: { v1: Map<string, string>; unified?: string } | undefined;
+let cgroupMounts: Promise<{ v1: Map<string, string>; unified?: string }> | undefined;
+/** This process's cgroup mount points, read once. */
+const cgroupMountsOnce = () => (cgroupMounts ??= readText('/proc/self/mountinfo').then((t) => parseCgroupMounts(t ?? '')));
 
 /**
  * How many processes the kernel's OOM killer killed in the cgroup at `cgroupsPath` (a cgroupfs-driver path from
@@ -317,13 +319,13 @@ let cgroupMounts: { v1: Map<string, string>; unified?: string } | undefined;
  */
 export async function readOomKillCount(cgroupsPath: string): Promise<number | undefined> {
   if (!cgroupsPath.startsWith('/')) return undefined;
-  cgroupMounts ??= parseCgroupMounts((await readText('/proc/self/mountinfo')) ?? '');
-  const v1 = cgroupMounts.v1.get('memory');
+  const mounts = await cgroupMountsOnce();
+  const v1 = mounts.v1.get('memory');
   const file =
     v1 !== undefined
       ? path.join(v1, cgroupsPath, 'memory.oom_control')
-      : cgroupMounts.unified !== undefined
-        ? path.join(cgroupMounts.unified, cgroupsPath, 'memory.events')
+      : mounts.unified !== undefined
+        ? path.join(mounts.unified, cgroupsPath, 'memory.events')
         : undefined;
   const text = file === undefined ? undefined : await readText(file);
   return text === undefined ? undefined : parseFlatKeyed(text).oom_kill;
@@ -337,7 +339,7 @@ export async function readOomKillCount(cgroupsPath: string): Promise<number | un
 export async function removeEmptyNamespaceCgroup(cgroupsPath: string): Promise<void> {
   const parent = path.posix.dirname(cgroupsPath);
   if (!/^\/nerdctl\/[^/]+$/.test(parent)) return;
-  cgroupMounts ??= parseCgroupMounts((await readText('/proc/self/mountinfo')) ?? '');
-  const roots = new Set([...cgroupMounts.v1.values(), ...(cgroupMounts.unified !== undefined ? [cgroupMounts.unified] : [])]);
+  const mounts = await cgroupMountsOnce();
+  const roots = new Set([...mounts.v1.values(), ...(mounts.unified !== undefined ? [mounts.unified] : [])]);
   await Promise.all([...roots].map((root) => fsp.rmdir(path.join(root, parent)).catch(() => {})));
 }
